@@ -1,0 +1,1 @@
+"""ECG engine: Django-free. Readers, signal processing, rendering, the CNN, training and evaluation."""
