@@ -1,1 +1,2 @@
-"""ECG engine: Django-free. Readers, signal processing, rendering, the CNN, training and evaluation."""
+"""ECG engine, free of Django: readers, signal processing, rendering, the CNN,
+training and evaluation."""

@@ -1,0 +1,158 @@
+"""Users, roles and doctor applications.
+
+Every sign-up is a patient. A patient becomes a doctor only when an administrator
+approves their application; administrators are staff users with the ``admin`` role.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    DOCTOR = "doctor", "Doctor"
+    ADMIN = "admin", "Administrator"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(is_staff=True, is_superuser=True, role=Role.ADMIN)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with an email login. ``role`` decides which areas of the site open."""
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Can log in to the admin site. Set for administrators."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The admin role and staff status are one thing seen from two sides.
+        if self.role == Role.ADMIN:
+            self.is_staff = True
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def is_doctor(self) -> bool:
+        return self.role == Role.DOCTOR
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMIN and self.is_staff
+
+
+class Specialty(models.TextChoices):
+    CARDIOLOGY = "cardiology", "Cardiologist"
+    ELECTROPHYSIOLOGY = "electrophysiology", "Electrophysiologist"
+    INTERNAL_MEDICINE = "internal_medicine", "Internal medicine"
+    GENERAL_PRACTICE = "general_practice", "General practitioner"
+    EMERGENCY_MEDICINE = "emergency_medicine", "Emergency medicine"
+    PEDIATRIC_CARDIOLOGY = "pediatric_cardiology", "Paediatric cardiologist"
+    OTHER = "other", "Other"
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class DoctorApplication(models.Model):
+    """A patient's request to be a doctor on the site. Only an administrator decides it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor_applications"
+    )
+    full_name = models.CharField(max_length=150)
+    licence_number = models.CharField(max_length=64)
+    specialty = models.CharField(max_length=32, choices=Specialty.choices)
+    workplace = models.CharField("clinic or hospital", max_length=200)
+    status = models.CharField(
+        max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status="pending"),
+                name="one_pending_doctor_application_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.get_specialty_display()}, {self.get_status_display()})"
+
+
+class DoctorProfile(models.Model):
+    """What an approved doctor is known by: created when an application is approved."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor_profile"
+    )
+    licence_number = models.CharField(max_length=64)
+    specialty = models.CharField(max_length=32, choices=Specialty.choices)
+    workplace = models.CharField("clinic or hospital", max_length=200)
+    approved_at = models.DateTimeField(default=timezone.now)
+    application = models.OneToOneField(
+        DoctorApplication, on_delete=models.PROTECT, related_name="profile"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name()} ({self.get_specialty_display()})"

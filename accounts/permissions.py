@@ -1,0 +1,75 @@
+"""Role gates for views. Default deny: a view opens only for the roles it names.
+
+Doctors and administrators must have TOTP two-factor authentication turned on before
+their role's pages open; patients may turn it on but are not required to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from accounts.models import Role
+
+# Roles whose pages stay closed until the user has set up an authenticator app.
+MFA_REQUIRED_ROLES = frozenset({Role.DOCTOR, Role.ADMIN})
+
+MFA_REQUIRED_MESSAGE = (
+    "Doctors and administrators must turn on two-factor authentication before "
+    "they can open these pages. Scan the code with an authenticator app to continue."
+)
+
+
+def has_totp(user: Any) -> bool:
+    return is_mfa_enabled(user, [Authenticator.Type.TOTP])
+
+
+def role_allows(user: Any, roles: frozenset[str]) -> bool:
+    """Whether ``user`` holds one of ``roles``. Administrators must also be staff."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.role == Role.ADMIN and not user.is_staff:
+        return False
+    return user.role in roles
+
+
+def role_required(
+    *roles: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Open a view only to the given roles.
+
+    Anonymous -> login page; wrong role -> 403; doctor or administrator without TOTP ->
+    the TOTP set-up page with an explanation.
+    """
+    allowed = frozenset(roles)
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not role_allows(user, allowed):
+                raise PermissionDenied("Your account does not have access to this page.")
+            if user.role in MFA_REQUIRED_ROLES and not has_totp(user):
+                messages.warning(request, MFA_REQUIRED_MESSAGE)
+                return redirect("mfa_activate_totp")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+patient_required = role_required(Role.PATIENT)
+doctor_required = role_required(Role.DOCTOR)
+admin_required = role_required(Role.ADMIN)

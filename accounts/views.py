@@ -1,0 +1,94 @@
+"""Account pages: the profile, the doctor application, the doctor and administrator homes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import services
+from accounts.forms import ApplicationDecisionForm, DoctorApplicationForm
+from accounts.models import ApplicationStatus, DoctorApplication
+from accounts.permissions import admin_required, doctor_required, has_totp, patient_required
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "has_totp": has_totp(user),
+            "applications": user.doctor_applications.all()[:5],
+        },
+    )
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def doctor_apply(request: HttpRequest) -> HttpResponse:
+    pending = request.user.doctor_applications.filter(status=ApplicationStatus.PENDING).first()
+    form = DoctorApplicationForm(
+        request.POST or None, initial={"full_name": request.user.full_name}
+    )
+    if request.method == "POST" and pending is None and form.is_valid():
+        try:
+            services.doctor_application_submit(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                "Thank you. An administrator will check your licence. You keep your patient "
+                "account until then.",
+            )
+            return redirect("accounts:profile")
+    return render(request, "accounts/doctor_apply.html", {"form": form, "pending": pending})
+
+
+@doctor_required
+def doctor_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/doctor_home.html", {"profile": request.user.doctor_profile})
+
+
+@admin_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    pending = DoctorApplication.objects.filter(status=ApplicationStatus.PENDING).select_related(
+        "user"
+    )
+    decided = (
+        DoctorApplication.objects.exclude(status=ApplicationStatus.PENDING)
+        .select_related("user", "decided_by")
+        .order_by("-decided_at")[:20]
+    )
+    return render(
+        request,
+        "accounts/staff_home.html",
+        {"pending": pending, "decided": decided, "decision_form": ApplicationDecisionForm()},
+    )
+
+
+@admin_required
+@require_POST
+def doctor_application_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(DoctorApplication, pk=pk)
+    form = ApplicationDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or reject.")
+        return redirect("accounts:staff_home")
+    try:
+        if form.cleaned_data["decision"] == "approve":
+            services.doctor_application_approve(application=application, decided_by=request.user)
+            messages.success(request, f"{application.full_name} is now a doctor.")
+        else:
+            services.doctor_application_reject(
+                application=application, decided_by=request.user, note=form.cleaned_data["note"]
+            )
+            messages.info(request, f"The application from {application.full_name} was rejected.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("accounts:staff_home")

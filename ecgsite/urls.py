@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+
+from ecgsite import views
+
+# The admin's own login form would bypass allauth's rate limits and two-factor step.
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "ECG screening administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "ecgsite.views.forbidden"
+handler404 = "ecgsite.views.not_found"
+handler500 = "ecgsite.views.server_error"

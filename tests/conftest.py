@@ -1,0 +1,69 @@
+"""Shared test set-up: a cast of users and a clean cache for every test."""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core.cache import cache
+
+from tests.factories import (
+    AdminFactory,
+    DoctorFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Rate limits and TOTP replay protection live in the cache.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def enable_totp(user):
+    """Give ``user`` an authenticator app, as if they had scanned the QR code."""
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+@pytest.fixture
+def patient(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_patient(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def doctor(db):
+    return enable_totp(DoctorFactory())
+
+
+@pytest.fixture
+def doctor_without_totp(db):
+    return DoctorFactory()
+
+
+@pytest.fixture
+def administrator(db):
+    return enable_totp(AdminFactory())
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis to test against: CELERY_BROKER_URL when set, else the local default.
+
+    A test that needs Redis fails (it is not skipped) when none answers: CI always has one.
+    """
+    url = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
+    parsed = urlparse(url)
+    with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=2):
+        pass
+    return url
