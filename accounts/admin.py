@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
@@ -42,7 +44,7 @@ class DoctorApplicationAdmin(admin.ModelAdmin):
         for application in queryset:
             try:
                 services.doctor_application_approve(
-                    application=application, decided_by=request.user
+                    application=application, decided_by=cast(User, request.user)
                 )
             except ValidationError as error:
                 self.message_user(

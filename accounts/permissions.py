@@ -18,7 +18,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from accounts.models import Role
+from accounts.models import Role, User
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request a role-gated view receives: ``user`` is a real, logged-in User."""
+
+    user: User
+
 
 # Roles whose pages stay closed until the user has set up an authenticator app.
 MFA_REQUIRED_ROLES = frozenset({Role.DOCTOR, Role.ADMIN})

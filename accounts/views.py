@@ -5,18 +5,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
 from accounts.forms import ApplicationDecisionForm, DoctorApplicationForm
 from accounts.models import ApplicationStatus, DoctorApplication
-from accounts.permissions import admin_required, doctor_required, has_totp, patient_required
+from accounts.permissions import (
+    AuthenticatedHttpRequest,
+    admin_required,
+    doctor_required,
+    has_totp,
+    patient_required,
+)
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     return render(
         request,
@@ -30,7 +36,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @patient_required
 @require_http_methods(["GET", "POST"])
-def doctor_apply(request: HttpRequest) -> HttpResponse:
+def doctor_apply(request: AuthenticatedHttpRequest) -> HttpResponse:
     pending = request.user.doctor_applications.filter(status=ApplicationStatus.PENDING).first()
     form = DoctorApplicationForm(
         request.POST or None, initial={"full_name": request.user.full_name}
@@ -51,12 +57,12 @@ def doctor_apply(request: HttpRequest) -> HttpResponse:
 
 
 @doctor_required
-def doctor_home(request: HttpRequest) -> HttpResponse:
+def doctor_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/doctor_home.html", {"profile": request.user.doctor_profile})
 
 
 @admin_required
-def staff_home(request: HttpRequest) -> HttpResponse:
+def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     pending = DoctorApplication.objects.filter(status=ApplicationStatus.PENDING).select_related(
         "user"
     )
@@ -74,7 +80,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def doctor_application_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def doctor_application_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(DoctorApplication, pk=pk)
     form = ApplicationDecisionForm(request.POST)
     if not form.is_valid():

@@ -18,6 +18,15 @@ from tests.factories import (
 
 
 @pytest.fixture(autouse=True)
+def _plain_http(settings):
+    # With DATABASE_URL set (CI), DEBUG is off and the production security settings apply;
+    # the test client and the live server speak plain HTTP on localhost.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     # Rate limits and TOTP replay protection live in the cache.
     cache.clear()

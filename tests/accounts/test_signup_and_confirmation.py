@@ -89,7 +89,7 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, patient):
     client.post(reverse("account_reset_password"), {"email": patient.email})
     assert len(mail.outbox) == 1
     match = re.search(
-        r"https?://[^/\s]+(/accounts/password/reset/key/[^\s]+/)", mail.outbox[0].body
+        r"https?://[^/\s]+(/accounts/password/reset/key/[^\s]+/)", str(mail.outbox[0].body)
     )
     assert match
     response = client.get(match.group(1), follow=True)
