@@ -17,13 +17,23 @@ from tests.factories import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    # With DATABASE_URL set (CI), DEBUG is off and the production security settings apply;
-    # the test client and the live server speak plain HTTP on localhost.
+@pytest.fixture(autouse=True, scope="session")
+def _plain_http():
+    """With DATABASE_URL set (CI), DEBUG is off and the production security settings apply;
+    the test client and the live server speak plain HTTP on localhost.
+
+    Session-wide and before the live server starts: middleware reads these once.
+    """
+    from django.conf import settings
+
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0  # a browser would remember HSTS for localhost
+    # The hashed-name manifest only exists after collectstatic, which tests do not run.
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -25,11 +25,12 @@ CHROMIUM_ARGS = [
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    # Playwright's sync API refuses to run inside an asyncio loop; Django's async-unsafe guard
-    # would otherwise trip on the ORM calls tests make between browser steps.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@pytest.fixture
+def chromium(monkeypatch):
+    # Playwright's sync API keeps an event loop running while the browser is open, which
+    # trips Django's async-safety guard on ORM calls made by the test itself. The browser is
+    # per test so the loop is gone before the database is flushed.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

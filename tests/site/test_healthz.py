@@ -20,19 +20,25 @@ def model_dir(tmp_path):
 
 
 @pytest.fixture
-def broker():
-    """Point the Celery app at a broker URL for the length of a test."""
+def broker(monkeypatch):
+    """Point the Celery app at a broker URL (or in-process mode) for the length of a test."""
     saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url")}
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
 
-    def use(url: str) -> None:
-        celery_app.conf.update(task_always_eager=False, broker_url=url)
+    def use(url: str | None) -> None:
+        if url is None:
+            celery_app.conf.update(task_always_eager=True, broker_url="memory://")
+        else:
+            celery_app.conf.update(task_always_eager=False, broker_url=url)
 
     yield use
     celery_app.conf.update(saved)
 
 
 @pytest.mark.django_db
-def test_healthy_in_embedded_mode(client, model_dir):
+def test_healthy_in_embedded_mode(client, model_dir, broker):
+    broker(None)
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
