@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck format bench browser migrate demo clean
+.PHONY: run test lint format bench system-deps migrate demo clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,15 +32,19 @@ run: demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## make browser: Debian's chromium for the browser tests (installs it when missing, as root)
-browser:
-	@command -v chromium >/dev/null || { \
+## make system-deps: Debian packages the tests use (chromium for browser tests, docker-compose
+## to validate docker-compose.yml); installed when missing if we are root.
+SYSTEM_DEPS := chromium chromium-driver docker-compose
+system-deps:
+	@missing=""; for cmd in chromium chromedriver docker-compose; do command -v $$cmd >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
-	  else echo "Browser tests need chromium: sudo apt-get install chromium chromium-driver" >&2; exit 1; fi; }
+	    echo "Installing $(SYSTEM_DEPS) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_DEPS) >/dev/null; \
+	  else echo "The tests need: sudo apt-get install $(SYSTEM_DEPS)" >&2; exit 1; fi; fi
 
 ## make test: install what the tests need and run the whole suite
-test: $(VENV)/.dev-installed browser
+test: $(VENV)/.dev-installed system-deps
 	SECRET_KEY="$${SECRET_KEY:-test-only-$$RANDOM$$RANDOM$$RANDOM$$RANDOM}" $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed

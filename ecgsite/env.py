@@ -2,6 +2,7 @@
 
 Every deploy-specific setting goes through one of these, so a typo such as
 ``DEBUG=ture`` stops the process at start-up instead of silently doing the wrong thing.
+An empty value counts as unset, so a copied ``.env.example`` with blanks means defaults.
 """
 
 from __future__ import annotations
@@ -13,20 +14,20 @@ from urllib.parse import parse_qs, unquote, urlparse
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def env_str(name: str, default: str = "") -> str:
-    """A string variable; ``default`` when unset."""
-    return os.environ.get(name, default).strip()
+    """A string variable; ``default`` when unset or empty."""
+    return os.environ.get(name, "").strip() or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:
     """A boolean variable: 1/true/yes/on or 0/false/no/off (case-insensitive)."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
+    raw = os.environ.get(name, "")
     value = raw.strip().lower()
+    if not value:
+        return default
     if value in _TRUE:
         return True
     if value in _FALSE:
@@ -50,8 +51,8 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     """A comma-separated list; blanks are dropped."""
-    raw = os.environ.get(name)
-    if raw is None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
 

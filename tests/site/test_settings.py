@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from ecgsite.env import database_from_url, env_bool, env_int
+from ecgsite.env import database_from_url, env_bool, env_int, env_list
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,3 +87,18 @@ def test_database_url_is_parsed():
         database_from_url("mysql://u:p@h/db")
     with pytest.raises(ImproperlyConfigured):
         database_from_url("postgres://u:p@h:5432/")
+
+
+def test_empty_values_mean_the_default(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "")
+    monkeypatch.setenv("SOME_LIST", " ")
+    assert env_bool("SOME_FLAG", True) is True
+    assert env_list("SOME_LIST", ["a"]) == ["a"]
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    settings_source = (ROOT / "ecgsite" / "settings.py").read_text()
+    read = set(re.findall(r'env_[a-z]+\(\s*"([A-Z_]+)"', settings_source))
+    listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+    assert read, "no env_* calls found"
+    assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
