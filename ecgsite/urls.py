@@ -16,6 +16,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("analyses/", include("diagnosis.urls")),
+    path("api/v1/", include("diagnosis.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

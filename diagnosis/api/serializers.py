@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from diagnosis.models import Analysis
+
+
+class AnalysisSerializer(serializers.ModelSerializer):
+    created = serializers.DateTimeField(source="created_at", read_only=True)
+    finished = serializers.DateTimeField(source="finished_at", read_only=True)
+    error = serializers.SerializerMethodField()
+    model = serializers.CharField(source="model_version.version", default=None, read_only=True)
+    kind = serializers.CharField(source="recording.kind", read_only=True)
+    file_name = serializers.CharField(source="recording.original_name", read_only=True)
+    label_name = serializers.CharField(read_only=True)
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:analysis-detail", lookup_field="id", read_only=True
+    )
+
+    class Meta:
+        model = Analysis
+        fields = [
+            "id",
+            "url",
+            "status",
+            "created",
+            "finished",
+            "kind",
+            "file_name",
+            "label",
+            "label_name",
+            "confidence",
+            "model",
+            "result",
+            "error",
+        ]
+        read_only_fields = fields
+
+    def get_error(self, analysis: Analysis) -> str | None:
+        return analysis.error or None
+
+
+class UploadSerializer(serializers.Serializer):
+    """For the schema: the upload form does the validation (one code path with the page)."""
+
+    file = serializers.FileField(help_text="The ECG file; send `file` twice for a WFDB .hea + .dat.")
+    fs = serializers.FloatField(required=False, help_text="Sampling rate for a CSV of bare samples.")
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from diagnosis.inference import InputError
+from diagnosis.models import CLASS_NAMES
+from diagnosis.uploads import ACCEPT_ATTRIBUTE, PreparedUpload, prepare_upload
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+class UploadForm(forms.Form):
+    """One ECG file (or a WFDB .hea + .dat pair), validated by content in ``clean``."""
+
+    file = MultipleFileField(
+        label="ECG file",
+        widget=MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )
+    fs = forms.FloatField(
+        label="Sampling rate (Hz), only for a CSV of bare numbers",
+        required=False,
+        min_value=50,
+        max_value=10000,
+    )
+
+    prepared: PreparedUpload | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        files = data.get("file") or []
+        if files and not self.errors:
+            try:
+                self.prepared = prepare_upload(files, fs=data.get("fs"))
+            except InputError as error:
+                self.add_error("file", str(error))
+        return data
+
+
+class HistoryFilterForm(forms.Form):
+    label = forms.ChoiceField(
+        required=False,
+        choices=[("", "All results")] + [(c, n) for c, n in CLASS_NAMES.items()],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    date_from = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
+    date_to = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )

@@ -1,0 +1,185 @@
+"""Recordings (what a user uploaded), analyses (what the model said), model versions.
+
+State machine of an ``Analysis``::
+
+    queued --claim--> running --result--> done
+       ^                 |  \\--bad input--> failed
+       |                 |
+       +--- sweeper -----+  (a run whose worker died: its lease ran out)
+
+Only the run holding the current ``run_token`` may write a result, so an analysis never
+gets two results even when a message is delivered twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Role, User
+
+CLASS_NAMES = {
+    "NOR": "Normal beat",
+    "LBB": "Left bundle branch block beat",
+    "RBB": "Right bundle branch block beat",
+    "APC": "Atrial premature contraction",
+    "PVC": "Premature ventricular contraction",
+    "PAB": "Paced beat",
+    "VEB": "Ventricular escape beat",
+    "VFW": "Ventricular flutter wave",
+}
+
+
+class RecordingQuerySet(models.QuerySet["Recording"]):
+    def visible_to(self, user: Any) -> RecordingQuerySet:
+        """The one access rule for recordings: owners, and administrators."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.role == Role.ADMIN and user.is_staff:
+            return self.all()
+        return self.filter(owner=user)
+
+
+class InputKind(models.TextChoices):
+    BEAT_IMAGE = "beat_image", "Single-beat image"
+    RECORD = "record", "ECG recording"
+
+
+def recording_upload_to(instance: Recording, filename: str) -> str:
+    # Generated names only: the client's filename never reaches the filesystem.
+    return f"recordings/{instance.owner_id}/{instance.id}{instance.extension}"
+
+
+class Recording(models.Model):
+    """An uploaded ECG file, stored privately under a generated name."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recordings"
+    )
+    file = models.FileField(upload_to=recording_upload_to, max_length=255)
+    kind = models.CharField(max_length=16, choices=InputKind.choices)
+    file_format = models.CharField(max_length=16)  # png, jpeg, wfdb-zip, csv, edf
+    original_name = models.CharField(max_length=255, blank=True)  # display only
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RecordingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "sha256"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_name or self.id} ({self.get_kind_display()})"
+
+    @property
+    def extension(self) -> str:
+        return {"png": ".png", "jpeg": ".jpg", "wfdb-zip": ".zip", "csv": ".csv", "edf": ".edf"}.get(
+            self.file_format, ".bin"
+        )
+
+
+class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
+    def active(self) -> ModelVersion | None:
+        return self.filter(is_active=True).first()
+
+
+class ModelVersion(models.Model):
+    """A trained model under ``ECG_MODELS_DIR/<directory>/``. Exactly one is active."""
+
+    version = models.CharField(max_length=64, unique=True)
+    directory = models.CharField(max_length=255)
+    metadata = models.JSONField(default=dict)
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_model_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.version + (" (active)" if self.is_active else "")
+
+    def class_metrics(self, code: str) -> dict[str, Any] | None:
+        """Measured sensitivity and PPV for a class on the inter-patient test set (DS2),
+        from the model's metadata, with its AAMI class's figures beside it."""
+        test = (self.metadata.get("metrics") or {}).get("inter_patient_DS2") or {}
+        entry = (test.get("classes8_per_class") or {}).get(code)
+        if not isinstance(entry, dict):
+            return None
+        aami_code = (self.metadata.get("aami_map") or {}).get(code)
+        aami = (test.get("aami_per_class") or {}).get(aami_code) if aami_code else None
+        return {**entry, "aami_class": aami_code, "aami": aami}
+
+
+class AnalysisQuerySet(models.QuerySet["Analysis"]):
+    def visible_to(self, user: Any) -> AnalysisQuerySet:
+        """The one access rule for analyses: follows the recording's rule."""
+        return self.filter(recording__in=Recording.objects.visible_to(user))
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Waiting in line"
+    RUNNING = "running", "Being analysed"
+    DONE = "done", "Done"
+    FAILED = "failed", "Could not be analysed"
+
+
+class Analysis(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="analyses")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The claim of the run allowed to write the result, and until when it holds.
+    run_token = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="analyses"
+    )
+    result = models.JSONField(null=True, blank=True)  # the engine's JSON object
+    label = models.CharField(max_length=8, blank=True, db_index=True)  # headline class
+    confidence = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)  # for the user, plain English
+    timings = models.JSONField(default=dict, blank=True)
+    # Records only: the signal at inference.TRACE_FS Hz as float16 .npy, for the trace view.
+    trace = models.FileField(upload_to="traces/", max_length=255, blank=True)
+
+    objects = AnalysisQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "analyses"
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Analysis {self.id} ({self.status})"
+
+    @property
+    def owner(self) -> User:
+        return self.recording.owner
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {Status.DONE, Status.FAILED}
+
+    @property
+    def label_name(self) -> str:
+        return CLASS_NAMES.get(self.label, self.label)

@@ -1,0 +1,78 @@
+"""Reads for pages and the API: history filters, the trend series, trace windows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from django.db.models import QuerySet
+
+from diagnosis.models import Analysis, Status
+
+#: Longest trace window one request may ask for (seconds).
+MAX_TRACE_WINDOW_S = 60.0
+
+
+def history(
+    user: Any, *, label: str = "", date_from: Any = None, date_to: Any = None
+) -> QuerySet[Analysis]:
+    """The user's own analyses, newest first, filtered."""
+    analyses = (
+        Analysis.objects.visible_to(user)
+        .filter(recording__owner=user)
+        .select_related("recording", "model_version")
+    )
+    if label:
+        analyses = analyses.filter(label=label)
+    if date_from:
+        analyses = analyses.filter(created_at__date__gte=date_from)
+    if date_to:
+        analyses = analyses.filter(created_at__date__lte=date_to)
+    return analyses.order_by("-created_at")
+
+
+def burden_trend(user: Any, *, limit: int = 200) -> list[dict[str, Any]]:
+    """PVC and APC burden (share of beats) of the user's finished record analyses, oldest
+    first, for the trend chart."""
+    rows = (
+        Analysis.objects.visible_to(user)
+        .filter(recording__owner=user, status=Status.DONE, recording__kind="record")
+        .order_by("-created_at")
+        .values_list("created_at", "result")[:limit]
+    )
+    points = []
+    for created, result in reversed(list(rows)):
+        burden = ((result or {}).get("summary") or {}).get("burden") or {}
+        points.append({
+            "date": created.isoformat(),
+            "PVC": burden.get("PVC", 0.0),
+            "APC": burden.get("APC", 0.0),
+        })
+    return points
+
+
+def trace_window(analysis: Analysis, *, start_s: float, seconds: float) -> dict[str, Any]:
+    """A window of a record's stored display trace with the beats inside it."""
+    from diagnosis.inference import TRACE_FS
+
+    seconds = float(min(max(seconds, 1.0), MAX_TRACE_WINDOW_S))
+    with analysis.trace.open("rb") as handle:
+        trace = np.load(handle, allow_pickle=False)
+    duration = len(trace) / TRACE_FS
+    start_s = float(min(max(start_s, 0.0), max(duration - seconds, 0.0)))
+    a, b = int(start_s * TRACE_FS), int(min((start_s + seconds) * TRACE_FS, len(trace)))
+    result = analysis.result or {}
+    fs = float(result.get("fs") or TRACE_FS)
+    beats = [
+        {"t": round(beat["sample"] / fs, 3), "label": beat["label"], "uncertain": beat.get("uncertain", False)}
+        for beat in result.get("beats", [])
+        if start_s <= beat["sample"] / fs < start_s + seconds
+    ]
+    return {
+        "fs": TRACE_FS,
+        "start_s": round(start_s, 3),
+        "seconds": seconds,
+        "duration_s": round(duration, 3),
+        "values": [round(float(v), 3) for v in trace[a:b]],
+        "beats": beats,
+    }

@@ -1,0 +1,296 @@
+"""Writes for uploads and analyses. Views, the API, tasks and commands all call these."""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from diagnosis import findings
+from diagnosis.models import Analysis, ModelVersion, Recording, Status
+from diagnosis.uploads import PreparedUpload
+
+log = logging.getLogger(__name__)
+
+#: How long a claimed run may take before another worker may take it over (seconds).
+#: Longer than the task's hard time limit, so a live run is never taken over.
+RUN_LEASE_SECONDS = 240
+#: A queued analysis older than this is sent to the broker again by the sweeper.
+STUCK_AFTER = timedelta(minutes=2)
+
+USER_MESSAGE_INTERNAL = (
+    "Something went wrong on our side while analysing this file. Your upload is safe; "
+    "please try again later."
+)
+
+
+@dataclass
+class UploadOutcome:
+    analysis: Analysis
+    duplicate: bool  # True: the same file was uploaded before; this is its analysis
+
+
+# --- Uploads -------------------------------------------------------------------------------
+
+
+def recording_create(*, owner: User, upload: PreparedUpload) -> UploadOutcome:
+    """Store a validated upload and queue its analysis (one transaction; queued on commit).
+
+    The same file uploaded again by the same user is not stored twice: the earlier
+    analysis is returned with ``duplicate=True``.
+    """
+    earlier = (
+        Analysis.objects.filter(recording__owner=owner, recording__sha256=upload.sha256)
+        .select_related("recording")
+        .first()
+    )
+    if earlier is not None:
+        return UploadOutcome(analysis=earlier, duplicate=True)
+
+    recording = Recording(
+        owner=owner,
+        kind=upload.kind,
+        file_format=upload.file_format,
+        original_name=upload.original_name,
+        size_bytes=upload.size_bytes,
+        sha256=upload.sha256,
+    )
+    try:
+        with transaction.atomic():
+            with upload.path.open("rb") as handle:
+                recording.file.save("upload", File(handle), save=False)
+            recording.save()
+            analysis = Analysis.objects.create(recording=recording, enqueued_at=timezone.now())
+            analysis_enqueue_on_commit(analysis_id=analysis.id)
+    except Exception:
+        # Nothing half-saved: a file written before a failed transaction is removed.
+        if recording.file.name:
+            recording.file.storage.delete(recording.file.name)
+        raise
+    return UploadOutcome(analysis=analysis, duplicate=False)
+
+
+@transaction.atomic
+def recording_delete(*, recording: Recording) -> None:
+    """Delete a recording, its analyses and every stored file."""
+    names = [recording.file.name] + [a.trace.name for a in recording.analyses.all() if a.trace]
+    storage = recording.file.storage
+    recording.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for name in names if name])
+
+
+# --- Queueing ------------------------------------------------------------------------------
+
+
+def analysis_enqueue_on_commit(*, analysis_id: uuid.UUID) -> None:
+    """Send the analysis to the workers once the current transaction commits."""
+    transaction.on_commit(lambda: analysis_send(analysis_id=analysis_id))
+
+
+def analysis_send(*, analysis_id: uuid.UUID) -> bool:
+    """Publish the task. A broker that is down is logged, not raised: the analysis stays
+    queued and the sweeper sends it again, so the user's upload is never lost."""
+    from diagnosis.tasks import classify_analysis
+
+    try:
+        classify_analysis.delay(str(analysis_id))
+    except Exception:  # kombu raises many transport errors; all mean "not sent"
+        log.warning("could not queue analysis %s; the sweeper will retry", analysis_id, exc_info=True)
+        return False
+    return True
+
+
+def analysis_sweep(*, stuck_after: timedelta = STUCK_AFTER) -> int:
+    """Send again analyses stuck in ``queued`` and runs whose lease ran out.
+
+    Returns the number of analyses sent.
+    """
+    now = timezone.now()
+    expired = Analysis.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now)
+    expired.update(status=Status.QUEUED, run_token=None, lease_expires_at=None)
+    stuck = list(
+        Analysis.objects.filter(status=Status.QUEUED)
+        .filter(Q(enqueued_at__lt=now - stuck_after) | Q(enqueued_at__isnull=True))
+        .values_list("id", flat=True)[:500]
+    )
+    sent = 0
+    for analysis_id in stuck:
+        if analysis_send(analysis_id=analysis_id):
+            Analysis.objects.filter(id=analysis_id).update(enqueued_at=timezone.now())
+            sent += 1
+    return sent
+
+
+# --- Running -------------------------------------------------------------------------------
+
+
+def analysis_claim(*, analysis_id: uuid.UUID | str, redelivered: bool = False) -> uuid.UUID | None:
+    """Take the right to run an analysis. Returns the run token, or None when another run
+    holds it or it is finished.
+
+    A redelivered message (its worker died) may take over a running analysis at once;
+    otherwise a running analysis is taken over only when its lease has run out.
+    """
+    now = timezone.now()
+    token = uuid.uuid4()
+    claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, lease_expires_at__lt=now)
+    if redelivered:
+        claimable |= Q(status=Status.RUNNING)
+    updated = Analysis.objects.filter(Q(id=analysis_id) & claimable).update(
+        status=Status.RUNNING,
+        run_token=token,
+        started_at=now,
+        lease_expires_at=now + timedelta(seconds=RUN_LEASE_SECONDS),
+        attempts=F("attempts") + 1,
+    )
+    return token if updated else None
+
+
+def model_version_active() -> ModelVersion:
+    """The active model version; on a fresh install, the shipped default is registered."""
+    active = ModelVersion.objects.active()
+    if active is not None:
+        return active
+    return model_versions_install(activate_default=True)
+
+
+def analysis_run(*, analysis_id: uuid.UUID | str, redelivered: bool = False) -> str:
+    """Claim, classify and store one analysis. Returns what happened (for logs and tests).
+
+    Bad input ends as ``failed`` with a message for the user; transient errors (database,
+    storage) release the claim and propagate so the task retries.
+    """
+    from diagnosis import inference
+
+    token = analysis_claim(analysis_id=analysis_id, redelivered=redelivered)
+    if token is None:
+        return "skipped"
+    analysis = Analysis.objects.select_related("recording").get(id=analysis_id)
+    model_version = model_version_active()
+    try:
+        result, trace, timings = inference.analyse_file(
+            Path(analysis.recording.file.path),
+            version=model_version.version,
+            directory=model_version.directory,
+        )
+    except inference.InputError as error:
+        analysis_fail(analysis_id=analysis.id, token=token, message=str(error))
+        return "failed"
+    except (OSError, ConnectionError):
+        analysis_release(analysis_id=analysis.id, token=token)
+        raise
+    except Exception:
+        log.exception("analysis %s crashed in the engine", analysis_id)
+        analysis_fail(analysis_id=analysis.id, token=token, message=USER_MESSAGE_INTERNAL)
+        return "failed"
+    timings["queue_wait_s"] = round(
+        ((analysis.started_at or timezone.now()) - analysis.created_at).total_seconds(), 3
+    )
+    stored = analysis_store_result(
+        analysis_id=analysis.id,
+        token=token,
+        result=result,
+        trace=trace,
+        model_version=model_version,
+        timings=timings,
+    )
+    return "done" if stored else "superseded"
+
+
+def analysis_store_result(
+    *,
+    analysis_id: uuid.UUID,
+    token: uuid.UUID,
+    result: dict[str, Any],
+    trace: np.ndarray | None,
+    model_version: ModelVersion,
+    timings: dict[str, float],
+) -> bool:
+    """Write the result if this run still holds the claim. Returns False (and writes
+    nothing) when another run took over: an analysis never gets two results."""
+    label, confidence = findings.headline(result)
+    trace_name = ""
+    analysis = Analysis.objects.select_related("recording").get(id=analysis_id)
+    storage = analysis.trace.storage
+    if trace is not None:
+        buffer = io.BytesIO()
+        np.save(buffer, trace, allow_pickle=False)
+        trace_name = storage.save(
+            f"traces/{analysis.recording.owner_id}/{analysis_id}.npy", ContentFile(buffer.getvalue())
+        )
+    with transaction.atomic():
+        updated = Analysis.objects.filter(
+            id=analysis_id, status=Status.RUNNING, run_token=token
+        ).update(
+            status=Status.DONE,
+            finished_at=timezone.now(),
+            result=result,
+            label=label,
+            confidence=confidence,
+            model_version=model_version,
+            timings=timings,
+            trace=trace_name,
+            error="",
+            lease_expires_at=None,
+        )
+    if not updated and trace_name:
+        storage.delete(trace_name)
+    return bool(updated)
+
+
+def analysis_fail(*, analysis_id: uuid.UUID, token: uuid.UUID, message: str) -> bool:
+    """End a run as failed with a message for the user (only the claim holder may)."""
+    return bool(
+        Analysis.objects.filter(id=analysis_id, status=Status.RUNNING, run_token=token).update(
+            status=Status.FAILED, finished_at=timezone.now(), error=message, lease_expires_at=None
+        )
+    )
+
+
+def analysis_release(*, analysis_id: uuid.UUID, token: uuid.UUID) -> None:
+    """Give a claim back (a transient error): the analysis is queued again for a retry."""
+    Analysis.objects.filter(id=analysis_id, status=Status.RUNNING, run_token=token).update(
+        status=Status.QUEUED, run_token=None, lease_expires_at=None
+    )
+
+
+
+
+# --- Model versions ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def model_versions_install(*, activate_default: bool = True) -> ModelVersion:
+    """Register every model version found under ``ECG_MODELS_DIR`` (hash-checked), and make
+    the directory's default the active one when none is active. Returns the active version.
+
+    Idempotent: `make run`, the web container's start and a fresh worker all call it.
+    """
+    from diagnosis import inference
+
+    versions, default_directory = inference.installed_models()
+    for directory, metadata in versions:
+        ModelVersion.objects.update_or_create(
+            version=metadata["version"], defaults={"directory": directory, "metadata": metadata}
+        )
+    active = ModelVersion.objects.select_for_update().filter(is_active=True).first()
+    if active is None and activate_default:
+        active = ModelVersion.objects.get(directory=default_directory)
+        active.is_active = True
+        active.activated_at = timezone.now()
+        active.save(update_fields=["is_active", "activated_at"])
+    if active is None:
+        raise ModelVersion.DoesNotExist("no active model version")
+    return active

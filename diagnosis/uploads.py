@@ -1,0 +1,138 @@
+"""Turn what a user sent into one validated file, checked by content before anything is saved.
+
+A WFDB record may arrive as its ``.hea`` and ``.dat`` files; they are packed into one zip so a
+recording is always a single stored file. Client file names are used for display only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from diagnosis.inference import InputError, validate_upload
+
+ACCEPTED_DESCRIPTION = (
+    "a picture of one heartbeat (PNG or JPG); a WFDB record (its .hea and .dat files "
+    "together, or both in one .zip); a CSV file (including Apple Watch ECG exports); "
+    "or an EDF file"
+)
+ACCEPT_ATTRIBUTE = ".png,.jpg,.jpeg,.hea,.dat,.zip,.csv,.txt,.edf"
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass
+class PreparedUpload:
+    """A validated upload in a temporary file, ready to be stored."""
+
+    path: Path
+    kind: str  # "beat_image" or "record"
+    file_format: str  # png, jpeg, wfdb-zip, csv, edf
+    original_name: str
+    size_bytes: int
+    sha256: str
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.path.parent, ignore_errors=True)
+
+
+def max_upload_bytes() -> int:
+    return int(settings.MAX_UPLOAD_MB) * 1024 * 1024
+
+
+def display_name(name: str) -> str:
+    """A client file name reduced to something safe to show (never used as a path)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return _SAFE_NAME.sub("_", base).strip("._")[:120] or "upload"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _copy(upload: UploadedFile, dest: Path) -> None:
+    with dest.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+
+
+def _pack_wfdb(files: Sequence[UploadedFile], workdir: Path) -> Path:
+    """Pack a ``.hea`` + ``.dat`` pair into one zip, named as the header says."""
+    by_ext = {display_name(f.name or "").lower().rsplit(".", 1)[-1]: f for f in files}
+    if set(by_ext) != {"hea", "dat"}:
+        raise InputError(
+            "To upload a WFDB record as separate files, choose exactly its .hea and .dat files."
+        )
+    header = by_ext["hea"].read(64 * 1024).decode("ascii", errors="replace")
+    first = header.strip().split(maxsplit=1)[0] if header.strip() else ""
+    record = display_name(first.split("/")[0])
+    if not record or record == "upload":
+        raise InputError("The .hea file does not start with a record name.")
+    dat_name = display_name(by_ext["dat"].name or "")
+    archive = workdir / "record.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        by_ext["hea"].seek(0)
+        zf.writestr(f"{record}.hea", by_ext["hea"].read())
+        with zf.open(dat_name, "w") as member:
+            for chunk in by_ext["dat"].chunks():
+                member.write(chunk)
+    return archive
+
+
+def prepare_upload(files: Sequence[UploadedFile], *, fs: float | None = None) -> PreparedUpload:
+    """Validate the uploaded file(s) by content and return them as one temporary file.
+
+    Raises:
+        InputError: with a one-line reason for the user; nothing is left behind.
+    """
+    if not files:
+        raise InputError("Choose a file to upload.")
+    if len(files) > 2:
+        raise InputError("Upload one file, or the .hea and .dat files of one WFDB record.")
+    total = sum(f.size or 0 for f in files)
+    if total == 0:
+        raise InputError("The file is empty.")
+    if total > max_upload_bytes():
+        raise InputError(f"The file is too large: the limit is {settings.MAX_UPLOAD_MB} MB.")
+
+    workdir = Path(tempfile.mkdtemp(prefix="ecg-upload-"))
+    try:
+        if len(files) == 2:
+            path = _pack_wfdb(files, workdir)
+            original = display_name(files[0].name or "").rsplit(".", 1)[0] + " (WFDB)"
+        else:
+            path = workdir / "upload"
+            _copy(files[0], path)
+            original = display_name(files[0].name or "")
+        kind, file_format = validate_upload(path, fs=fs)
+        if file_format == "wfdb":
+            raise InputError(
+                "A WFDB header needs its signal file: choose the .hea and .dat files together, "
+                "or put both in one .zip."
+            )
+        return PreparedUpload(
+            path=path,
+            kind=kind,
+            file_format=file_format,
+            original_name=original,
+            size_bytes=path.stat().st_size,
+            sha256=_sha256(path),
+        )
+    except InputError:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    except Exception as error:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise InputError("The file could not be read as an ECG.") from error

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from diagnosis import views
+
+app_name = "diagnosis"
+
+urlpatterns = [
+    path("upload/", views.upload, name="upload"),
+    path("", views.history, name="history"),
+    path("<uuid:analysis_id>/", views.result, name="result"),
+    path("<uuid:analysis_id>/status/", views.result_status, name="result_status"),
+    path("<uuid:analysis_id>/trace.json", views.trace, name="trace"),
+    path("<uuid:analysis_id>/file/", views.recording_file, name="file"),
+    path("<uuid:analysis_id>/report/", views.report, name="report"),
+    path("<uuid:analysis_id>/delete/", views.delete, name="delete"),
+]

@@ -1,0 +1,165 @@
+"""Pages: upload, result (followed live with htmx), history, file download, delete, report."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from diagnosis import findings, selectors, services
+from diagnosis.forms import HistoryFilterForm, UploadForm
+from diagnosis.models import Analysis, InputKind, Recording
+from diagnosis.uploads import ACCEPTED_DESCRIPTION
+
+
+def _analysis_for(request: HttpRequest, analysis_id: object) -> Analysis:
+    """Someone else's analysis is a 404, never a 403: its existence is not disclosed."""
+    return get_object_or_404(
+        Analysis.objects.visible_to(request.user).select_related("recording", "model_version"),
+        id=analysis_id,
+    )
+
+
+def result_context(analysis: Analysis) -> dict[str, object]:
+    result = analysis.result or {}
+    metrics = analysis.model_version.class_metrics(analysis.label) if analysis.model_version else None
+    probabilities = result.get("probabilities") or {}
+    return {
+        "analysis": analysis,
+        "result": result,
+        "notes": findings.rhythm_notes(result),
+        "metrics": metrics,
+        "probabilities": sorted(probabilities.items(), key=lambda kv: -kv[1]),
+        "summary": result.get("summary") or {},
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and form.prepared is not None:
+        try:
+            outcome = services.recording_create(owner=request.user, upload=form.prepared)  # type: ignore[arg-type]
+        finally:
+            form.prepared.cleanup()
+        if outcome.duplicate:
+            messages.info(
+                request,
+                "You uploaded this same file on "
+                f"{outcome.analysis.created_at:%d %b %Y}. Here is its result.",
+            )
+        return redirect("diagnosis:result", analysis_id=outcome.analysis.id)
+    from diagnosis.uploads import ACCEPT_ATTRIBUTE, max_upload_bytes
+
+    return render(
+        request,
+        "diagnosis/upload.html",
+        {
+            "form": form,
+            "accepted": ACCEPTED_DESCRIPTION,
+            "accept_attribute": ACCEPT_ATTRIBUTE,
+            "max_mb": max_upload_bytes() // (1024 * 1024),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def result(request: HttpRequest, analysis_id: object) -> HttpResponse:
+    analysis = _analysis_for(request, analysis_id)
+    return render(request, "diagnosis/result.html", result_context(analysis))
+
+
+@login_required
+@require_GET
+def result_status(request: HttpRequest, analysis_id: object) -> HttpResponse:
+    """The htmx fragment the result page polls until the analysis is finished."""
+    analysis = _analysis_for(request, analysis_id)
+    return render(request, "diagnosis/_result_body.html", result_context(analysis))
+
+
+@login_required
+@require_GET
+def trace(request: HttpRequest, analysis_id: object) -> JsonResponse:
+    analysis = _analysis_for(request, analysis_id)
+    if not analysis.trace:
+        raise Http404("This analysis has no trace.")
+    try:
+        start = float(request.GET.get("start", 0))
+        seconds = float(request.GET.get("seconds", 10))
+    except ValueError:
+        return JsonResponse({"error": "start and seconds must be numbers"}, status=400)
+    return JsonResponse(selectors.trace_window(analysis, start_s=start, seconds=seconds))
+
+
+@login_required
+@require_GET
+def recording_file(request: HttpRequest, analysis_id: object) -> FileResponse:
+    """The original upload. Beat images are shown inline on the result page; other files
+    download."""
+    analysis = _analysis_for(request, analysis_id)
+    recording = analysis.recording
+    inline = recording.kind == InputKind.BEAT_IMAGE and request.GET.get("inline") == "1"
+    name = f"ecg-{recording.created_at:%Y%m%d}-{str(recording.id)[:8]}{recording.extension}"
+    response = FileResponse(
+        recording.file.open("rb"),
+        as_attachment=not inline,
+        filename=name,
+        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    form = HistoryFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    analyses = selectors.history(
+        request.user,
+        label=filters.get("label") or "",
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+    )
+    page = Paginator(analyses, 20).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "diagnosis/history.html",
+        {
+            "page": page,
+            "form": form,
+            "query": query.urlencode(),
+            "trend": selectors.burden_trend(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, analysis_id: object) -> HttpResponse:
+    # Only the owner deletes: an administrator's wider view does not include deleting.
+    recording = get_object_or_404(
+        Recording.objects.visible_to(request.user).filter(owner=request.user),
+        analyses__id=analysis_id,
+    )
+    services.recording_delete(recording=recording)
+    messages.success(request, "The upload and its results were deleted.")
+    return redirect("diagnosis:history")
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest, analysis_id: object) -> HttpResponse:
+    analysis = _analysis_for(request, analysis_id)
+    return render(request, "diagnosis/report.html", result_context(analysis))
