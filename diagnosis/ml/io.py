@@ -125,6 +125,14 @@ _WFDB_RECORD_LINE = re.compile(
     r"(?:\s+(?P<nsamp>\d+))?"
 )
 
+# file format[xspf][:skew][+offset] [gain[(baseline)][/units] [res [zero [init [checksum
+# [blocksize [description]]]]]]]; wfdb-python is lenient and would shift misplaced fields.
+_WFDB_SIGNAL_LINE = re.compile(
+    r"^\S+\s+\d+(?:x\d+)?(?::\d+)?(?:\+\d+)?"
+    r"(?:\s+[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:\(-?\d+\))?(?:/\S*)?"
+    r"(?:\s+-?\d+(?:\s+-?\d+(?:\s+-?\d+(?:\s+-?\d+(?:\s+\d+(?:\s+.*)?)?)?)?)?)?)?\s*$"
+)
+
 
 @dataclass(frozen=True)
 class Record:
@@ -427,6 +435,12 @@ def _finish(signal: np.ndarray, fs: float, lead: str, leads: Sequence[str]) -> R
 # --- WFDB ---------------------------------------------------------------------------------------
 
 
+def _check_signal_file_name(fname: str) -> None:
+    """A header may only name files beside it: no folders, no '..', no absolute paths."""
+    if not fname or fname != PurePosixPath(fname).name or "\\" in fname or fname in {".", ".."}:
+        raise InputError(f"The WFDB header names an unsafe signal file ('{fname}').")
+
+
 @dataclass(frozen=True)
 class _WfdbHeader:
     header: object  # wfdb.Record without samples
@@ -456,6 +470,10 @@ def _wfdb_header(hea: Path) -> _WfdbHeader:
         raise InputError(
             f"The WFDB header says there are {nsig} signals but describes {len(lines) - 1}."
         )
+    for number, line in enumerate(lines[1:], start=1):
+        _check_signal_file_name(line.split()[0])
+        if not _WFDB_SIGNAL_LINE.match(line):
+            raise InputError(f"Signal line {number} of the WFDB header is malformed.")
     record_name = str(hea.with_suffix(""))
     try:
         with warnings.catch_warnings():
@@ -471,13 +489,7 @@ def _wfdb_header(hea: Path) -> _WfdbHeader:
 
     files: dict[str, list[int]] = {}
     for i, fname in enumerate(header.file_name):
-        if (
-            not fname
-            or fname != PurePosixPath(fname).name
-            or "\\" in fname
-            or fname in {".", ".."}
-        ):
-            raise InputError(f"The WFDB header names an unsafe signal file ('{fname}').")
+        _check_signal_file_name(fname)
         files.setdefault(fname, []).append(i)
     sig_len = header.sig_len
     if sig_len is not None:
@@ -660,8 +672,7 @@ def _extracted_zip_record(path: Path, header_only: bool = False) -> Iterator[Pat
                 if line and not line.startswith("#"):
                     wanted.add(line.split()[0])
             for fname in wanted:
-                if fname != PurePosixPath(fname).name or fname in {".", ".."}:
-                    raise InputError(f"The WFDB header names an unsafe signal file ('{fname}').")
+                _check_signal_file_name(fname)
                 member = str(folder / fname) if str(folder) != "." else fname
                 info = members.get(member)
                 if info is None:
