@@ -46,7 +46,9 @@ _RATE_KEY = re.compile(
 )
 _UNIT_IN_NAME = re.compile(r"[\(\[]\s*(µv|μv|uv|mv|nv|v)\s*[\)\]]|[_ ](µv|μv|uv|mv|nv|v)$", re.IGNORECASE)
 _TIME_NAME = re.compile(
-    r"^(time|t|sec|secs|seconds|s|ms|msec|millis|milliseconds|timestamp|elapsed)\b", re.IGNORECASE
+    r"^(time|t|sec|secs|seconds|s|ms|msec|millis|milliseconds|timestamp|elapsed|zeit|temps|"
+    r"tiempo|tempo|tijd)(?=$|[\s_(\[])",
+    re.IGNORECASE,
 )
 _INDEX_NAME = re.compile(r"^(sample|samples|sample\s*#|index|idx|n|#|no\.?|nr\.?)$", re.IGNORECASE)
 _MS_NAME = re.compile(r"\b(ms|msec|millis|milliseconds)\b|_ms\b|\(ms\)|\[ms\]", re.IGNORECASE)
@@ -111,11 +113,16 @@ def _guess_delimiter(sample: list[str]) -> str | None:
     for ch in (";", "\t", ","):
         if sum(unquoted(line, ch) > 0 for line in sample) > 0.9 * len(sample):
             return ch  # mostly consistent; the row check below reports the odd line
-    return None
+    widths = {len(line.split()) for line in sample}
+    if len(widths) == 1 and widths.pop() > 1:
+        return " "  # columns separated by spaces
+    return None  # one value per line
 
 
 def _splitter(delim: str | None) -> Callable[[str], list[str]]:
     if delim is None:
+        return lambda line: [line.strip()]
+    if delim == " ":
         return lambda line: line.split()
 
     def split(line: str) -> list[str]:
@@ -243,8 +250,14 @@ def parse_csv_text(text: str, *, fs: float | None = None) -> CsvTable:
     first_fields = split(lines[start])
     ncols = len(first_fields)
     names: list[str] | None = None
-    if start > 0 and lines[start - 1].strip():
-        fields = [f.strip().strip('"').strip() for f in split(lines[start - 1].lstrip("#"))]
+    above = lines[start - 1].strip() if start > 0 else ""
+    if (
+        above
+        and not above.startswith("#")
+        and _stated_rate([above]) is None
+        and not (ncols == 1 and re.search(r"[,;\t=:]", above))
+    ):
+        fields = [f.strip().strip('"').strip() for f in split(above)]
         if len(fields) == ncols and not _is_numeric_row(fields):
             names = fields
 
@@ -302,8 +315,8 @@ def parse_csv_text(text: str, *, fs: float | None = None) -> CsvTable:
         named = [i for i, nm in enumerate(names or []) if _TIME_NAME.match(nm) or _INDEX_NAME.match(nm)]
         if named:
             time_col = named[0]
-        elif names is None and bool(np.all(np.diff(matrix[:, 0]) > 0)) and n >= 3:
-            time_col = 0
+        elif bool(np.all(np.diff(matrix[:, 0]) > 0)) and n >= 10:
+            time_col = 0  # ECG values never rise steadily for ten samples: this counts time
         if time_col is not None:
             col = matrix[:, time_col]
             if not np.all(np.isfinite(col)):
