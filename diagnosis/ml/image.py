@@ -138,6 +138,16 @@ def _runs(rows: np.ndarray) -> list[np.ndarray]:
     return np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
 
 
+def _pen_width(mask: np.ndarray) -> float:
+    """Line thickness in pixels: a low percentile of the vertical runs (slopes only add)."""
+    lengths = []
+    for col in mask.T:
+        rows = np.flatnonzero(col)
+        if rows.size:
+            lengths.extend(len(r) for r in _runs(rows))
+    return float(np.percentile(lengths, 20)) if lengths else 1.0
+
+
 def read_beat_image(path: str | os.PathLike[str]) -> np.ndarray:
     """Recover the plotted curve of a single-beat image.
 
@@ -187,9 +197,29 @@ def read_beat_image(path: str | os.PathLike[str]) -> np.ndarray:
         sizes[0] = 0
         keep = sizes >= max(3, 0.02 * sizes.max())
         mask = keep[labels]
+    # A thick pen widens steep strokes sideways (a QRS drawn 4 px wide at 128 px spreads over
+    # neighbouring columns); erode by the pen's radius to keep the centre line.
+    radius = int((_pen_width(mask) - 1) // 2)
+    if radius >= 1:
+        yy, xx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+        disk = xx**2 + yy**2 <= radius**2
+        core = ndimage.binary_erosion(mask, structure=disk, border_value=1)
+        # Keep the eroded trace only where it survives; columns it empties are interpolated.
+        if core.any(axis=0).sum() >= 0.9 * mask.any(axis=0).sum():
+            mask = core
     cols = np.flatnonzero(mask.any(axis=0))
     if cols.size < 8:
         raise InputError("The image is blank: no trace was found.")
+    # The faint anti-aliased ends of a thin line still mark where the trace starts and stops
+    # (one column matters on a 64-pixel plot): take the extent from a lower threshold, counting
+    # only the faint pixels connected to the trace.
+    faint = ink >= max(0.2 * strongest, _MIN_CONTRAST)
+    faint_labels, _ = ndimage.label(faint, structure=np.ones((3, 3), dtype=bool))
+    attached = np.isin(faint_labels, np.unique(faint_labels[mask & faint]))
+    attached &= faint_labels > 0
+    if radius < 1 and attached.any():
+        wide = np.flatnonzero(attached.any(axis=0))
+        cols = np.arange(min(cols[0], wide[0]), max(cols[-1], wide[-1]) + 1)
     left, right = int(cols[0]), int(cols[-1])
     width = right - left + 1
     weights = ink * mask
