@@ -138,6 +138,24 @@ def _runs(rows: np.ndarray) -> list[np.ndarray]:
     return np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
 
 
+def _extent(ink: np.ndarray, mask: np.ndarray, strongest: float) -> tuple[int, int]:
+    """First and last column of the trace.
+
+    The faint anti-aliased ends of a thin line still mark where the trace starts and stops
+    (one column matters on a 64-pixel plot), so faint pixels connected to the trace count.
+    """
+    from scipy import ndimage
+
+    cols = np.flatnonzero(mask.any(axis=0))
+    faint = ink >= max(0.2 * strongest, _MIN_CONTRAST)
+    labels, _ = ndimage.label(faint, structure=np.ones((3, 3), dtype=bool))
+    attached = np.isin(labels, np.unique(labels[mask & faint])) & (labels > 0)
+    if attached.any():
+        wide = np.flatnonzero(attached.any(axis=0))
+        return int(min(cols[0], wide[0])), int(max(cols[-1], wide[-1]))
+    return int(cols[0]), int(cols[-1])
+
+
 def _pen_width(mask: np.ndarray) -> float:
     """Line thickness in pixels: a low percentile of the vertical runs (slopes only add)."""
     lengths = []
@@ -197,46 +215,44 @@ def read_beat_image(path: str | os.PathLike[str]) -> np.ndarray:
         sizes[0] = 0
         keep = sizes >= max(3, 0.02 * sizes.max())
         mask = keep[labels]
-    # A thick pen widens steep strokes sideways (a QRS drawn 4 px wide at 128 px spreads over
-    # neighbouring columns); erode by the pen's radius to keep the centre line.
-    radius = int((_pen_width(mask) - 1) // 2)
-    if radius >= 1:
-        yy, xx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
-        disk = xx**2 + yy**2 <= radius**2
-        core = ndimage.binary_erosion(mask, structure=disk, border_value=1)
-        # Keep the eroded trace only where it survives; columns it empties are interpolated.
-        if core.any(axis=0).sum() >= 0.9 * mask.any(axis=0).sum():
-            mask = core
     cols = np.flatnonzero(mask.any(axis=0))
     if cols.size < 8:
         raise InputError("The image is blank: no trace was found.")
-    # The faint anti-aliased ends of a thin line still mark where the trace starts and stops
-    # (one column matters on a 64-pixel plot): take the extent from a lower threshold, counting
-    # only the faint pixels connected to the trace.
-    faint = ink >= max(0.2 * strongest, _MIN_CONTRAST)
-    faint_labels, _ = ndimage.label(faint, structure=np.ones((3, 3), dtype=bool))
-    attached = np.isin(faint_labels, np.unique(faint_labels[mask & faint]))
-    attached &= faint_labels > 0
-    if radius < 1 and attached.any():
-        wide = np.flatnonzero(attached.any(axis=0))
-        cols = np.arange(min(cols[0], wide[0]), max(cols[-1], wide[-1]) + 1)
-    left, right = int(cols[0]), int(cols[-1])
-    width = right - left + 1
-    weights = ink * mask
+    left, right = _extent(ink, mask, strongest)
 
+    # A thick pen widens steep strokes sideways (a QRS drawn 5 px wide at 128 px spreads over
+    # neighbouring columns); erode by the pen's radius to read the centre line where it survives.
+    radius = int((_pen_width(mask) - 1) // 2)
+    core = mask
+    while radius >= 1:
+        yy, xx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+        eroded = ndimage.binary_erosion(mask, structure=xx**2 + yy**2 <= radius**2, border_value=1)
+        if eroded.any(axis=0).sum() >= 0.9 * mask.any(axis=0).sum():
+            core = eroded
+            break
+        radius -= 1  # thin strokes vanished: the pen is thinner than it looked
+    if radius >= 1:
+        # The cap of a thick line sticks out by its radius where it does not reach the edge.
+        if left > 0:
+            left = min(left + radius, right)
+        if right < mask.shape[1] - 1:
+            right = max(right - radius, left)
+
+    width = right - left + 1
     values = np.full(width, np.nan, dtype=np.float64)
     run_counts = []
     for j in range(width):
-        rows = np.flatnonzero(mask[:, left + j])
+        column = left + j
+        rows = np.flatnonzero(core[:, column])
         if rows.size == 0:
             continue
         runs = _runs(rows)
         run_counts.append(len(runs))
-        best = max(runs, key=lambda r: float(weights[r, left + j].sum()))
-        w = weights[best, left + j]
+        best = max(runs, key=lambda r: float(ink[r, column].sum()))
+        w = ink[best, column]
         centre = float((best * w).sum() / w.sum())
         values[j] = 1.0 - (centre + 0.5) / height
-    if float(np.median(run_counts)) > 2 or np.isnan(values).mean() > 0.5:
+    if not run_counts or float(np.median(run_counts)) > 2 or np.isnan(values).mean() > 0.5:
         raise InputError(
             "The image does not look like a single-beat plot: no single continuous trace "
             "was found."

@@ -93,7 +93,8 @@ def test_the_classic_128_pixel_plot_is_read_back(tmp_path: Path, beat: np.ndarra
     ("size", "options"),
     [
         ((128, 128), {"lw": 3.0}),
-        ((64, 64), {"lw": 0.5}),
+        ((96, 96), {"lw": 0.7}),
+        ((128, 64), {"lw": 1.0}),
         ((640, 240), {"lw": 1.5, "margin": 0.12}),
         ((200, 500), {"lw": 2.0, "margin": 0.05}),
         ((1200, 900), {"lw": 0.8}),
@@ -105,7 +106,7 @@ def test_the_classic_128_pixel_plot_is_read_back(tmp_path: Path, beat: np.ndarra
         ((256, 256), {"transparent": True}),
     ],
     ids=[
-        "thick", "tiny-thin", "wide-margins", "tall", "large-thin", "blue", "red-margins",
+        "thick", "small-thin", "flat", "wide-margins", "tall", "large-thin", "blue", "red-margins",
         "jpeg30", "jpeg30-small", "jpeg30-thin", "transparent",
     ],
 )  # fmt: skip
