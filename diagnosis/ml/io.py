@@ -519,6 +519,29 @@ def _wfdb_header(hea: Path) -> _WfdbHeader:
     return _WfdbHeader(header=header, leads=tuple(names), fs=fs)
 
 
+@contextmanager
+def _as_hea(path: Path) -> Iterator[Path]:
+    """wfdb-python only opens ``<record>.hea``: give a header stored under another name one,
+    in a private temp dir, with links to the signal files beside the original."""
+    if path.suffix == ".hea":
+        yield path
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="ecg-hea-"))
+    try:
+        hea = tmp / "record.hea"
+        shutil.copyfile(path, hea)
+        for line in hea.read_text(encoding="latin-1").splitlines()[1:]:
+            parts = line.split()
+            if parts and not line.lstrip().startswith("#"):
+                _check_signal_file_name(parts[0])
+                target = path.parent / parts[0]
+                if target.is_file() and not (tmp / parts[0]).exists():
+                    (tmp / parts[0]).symlink_to(target.resolve())
+        yield hea
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _read_wfdb(hea: Path, lead: str | None, fs: float | None) -> Record:
     import wfdb
 
@@ -792,7 +815,8 @@ def read_record(
         raise InputError("This is an image, not an ECG record; read it as a beat image.")
     try:
         if fmt == "wfdb":
-            return _read_wfdb(p, lead, fs)
+            with _as_hea(p) as hea:
+                return _read_wfdb(hea, lead, fs)
         if fmt == "zip":
             with _extracted_zip_record(p) as hea:
                 return _read_wfdb(hea, lead, fs)
@@ -836,7 +860,8 @@ def validate_upload(path: str | os.PathLike[str], *, fs: float | None = None) ->
             check_image(p)
             return "beat_image"
         if fmt == "wfdb":
-            info = _wfdb_header(p)
+            with _as_hea(p) as hea:
+                info = _wfdb_header(hea)
             _check_fs_agrees(info.fs, fs, "The WFDB header")
         elif fmt == "zip":
             with _extracted_zip_record(p, header_only=True) as hea:
