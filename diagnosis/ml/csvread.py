@@ -44,7 +44,9 @@ _RATE_KEY = re.compile(
     r"^(fs|sampling|sample\s*rate|sampling\s*(rate|frequency)|frequency|rate|srate|samplerate)$",
     re.IGNORECASE,
 )
-_UNIT_IN_NAME = re.compile(r"[\(\[]\s*(µv|μv|uv|mv|nv|v)\s*[\)\]]|[_ ](µv|μv|uv|mv|nv|v)$", re.IGNORECASE)
+_UNIT_IN_NAME = re.compile(
+    r"[\(\[]\s*(µv|μv|uv|mv|nv|v)\s*[\)\]]|[_ ](µv|μv|uv|mv|nv|v)$", re.IGNORECASE
+)
 _TIME_NAME = re.compile(
     r"^(time|t|sec|secs|seconds|s|ms|msec|millis|milliseconds|timestamp|elapsed|zeit|temps|"
     r"tiempo|tempo|tijd)(?=$|[\s_(\[])",
@@ -312,7 +314,9 @@ def parse_csv_text(text: str, *, fs: float | None = None) -> CsvTable:
     time_col: int | None = None
     time_rate: float | None = None
     if ncols >= 2 and n >= 2:
-        named = [i for i, nm in enumerate(names or []) if _TIME_NAME.match(nm) or _INDEX_NAME.match(nm)]
+        named = [
+            i for i, nm in enumerate(names or []) if _TIME_NAME.match(nm) or _INDEX_NAME.match(nm)
+        ]
         if named:
             time_col = named[0]
         elif bool(np.all(np.diff(matrix[:, 0]) > 0)) and n >= 10:
@@ -323,12 +327,14 @@ def parse_csv_text(text: str, *, fs: float | None = None) -> CsvTable:
                 raise InputError("The time column has missing or invalid values.")
             time_rate = _time_rate(names[time_col] if names else None, col, start)
 
-    if header_rate is not None and time_rate is not None:
-        if abs(header_rate - time_rate) > 0.01 * header_rate:
-            raise InputError(
-                f"The CSV header says {header_rate:g} Hz but its time column gives "
-                f"{time_rate:.4g} Hz."
-            )
+    if (
+        header_rate is not None
+        and time_rate is not None
+        and abs(header_rate - time_rate) > 0.01 * header_rate
+    ):
+        raise InputError(
+            f"The CSV header says {header_rate:g} Hz but its time column gives {time_rate:.4g} Hz."
+        )
     stated = header_rate if header_rate is not None else time_rate
     if stated is not None and fs is not None and abs(stated - fs) > 0.01 * stated:
         raise InputError(

@@ -115,9 +115,7 @@ def check_image(path: str | os.PathLike[str]) -> tuple[int, int]:
 
 def _to_ink(im: Image.Image) -> np.ndarray:
     """Per-pixel contrast against the background, 0 (background) .. 1 (full contrast)."""
-    has_alpha = im.mode in ("RGBA", "LA", "PA") or (
-        im.mode == "P" and "transparency" in im.info
-    )
+    has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
     rgba = np.asarray(im.convert("RGBA" if has_alpha else "RGB"), dtype=np.float32) / 255.0
     if has_alpha:
         alpha = rgba[..., 3:4]
@@ -254,8 +252,7 @@ def read_beat_image(path: str | os.PathLike[str]) -> np.ndarray:
         values[j] = 1.0 - (centre + 0.5) / height
     if not run_counts or float(np.median(run_counts)) > 2 or np.isnan(values).mean() > 0.5:
         raise InputError(
-            "The image does not look like a single-beat plot: no single continuous trace "
-            "was found."
+            "The image does not look like a single-beat plot: no single continuous trace was found."
         )
     missing = np.isnan(values)
     if missing.any():

@@ -214,10 +214,8 @@ def _looks_like_wfdb_header(text: str) -> bool:
 
 
 def _has_numeric_line(text: str) -> bool:
-    for line in text.splitlines()[:2000]:
-        if re.match(r'^\s*"?[-+\u2212]?(\d|[.,]\d)', line):
-            return True
-    return False
+    number = re.compile(r'^\s*"?[-+\u2212]?(\d|[.,]\d)')
+    return any(number.match(line) for line in text.splitlines()[:2000])
 
 
 def sniff(path_or_bytes: str | os.PathLike[str] | bytes) -> Format:
@@ -242,9 +240,13 @@ def sniff(path_or_bytes: str | os.PathLike[str] | bytes) -> Format:
         return "jpeg"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
-    if head.startswith(b"0       ") and len(head) >= 256:
-        if re.fullmatch(rb"\s*\d+\s*", head[184:192]) and re.fullmatch(rb"\s*\d+\s*", head[252:256]):
-            return "edf"
+    if (
+        head.startswith(b"0       ")
+        and len(head) >= 256
+        and re.fullmatch(rb"\s*\d+\s*", head[184:192])  # header size in bytes
+        and re.fullmatch(rb"\s*\d+\s*", head[252:256])  # number of signals
+    ):
+        return "edf"
     if head.startswith(b"\xffBIOSEMI") and len(head) >= 256:
         return "bdf"
     text = _decode_text(head)
@@ -502,7 +504,9 @@ def _wfdb_header(hea: Path) -> _WfdbHeader:
         if not sig_len or not fmts <= _WFDB_BYTES_PER_SAMPLE.keys():
             continue  # length unknown, or a compressed format: wfdb checks those itself
         spf = [int(header.samps_per_frame[i] or 1) for i in idx]
-        per_frame = sum(s * _WFDB_BYTES_PER_SAMPLE[header.fmt[i]] for s, i in zip(spf, idx, strict=True))
+        per_frame = sum(
+            s * _WFDB_BYTES_PER_SAMPLE[header.fmt[i]] for s, i in zip(spf, idx, strict=True)
+        )
         offset = int(header.byte_offset[idx[0]] or 0)
         expected = offset + math.ceil(sig_len * per_frame)
         actual = dat.stat().st_size
@@ -570,13 +574,12 @@ def _read_wfdb(hea: Path, lead: str | None, fs: float | None) -> Record:
         )
     checksum = header.checksum[idx] if header.checksum else None
     spf = int(header.samps_per_frame[idx] or 1)
-    if checksum is not None and spf == 1:
-        # 16-bit checksum; writers differ on signed vs unsigned, so compare modulo 2**16.
-        if (int(digital.sum()) - int(checksum)) % 65536 != 0:
-            raise InputError(
-                f"Lead {info.leads[idx]}'s samples do not match the checksum in the WFDB header: "
-                "the signal file is damaged or the header is wrong."
-            )
+    # 16-bit checksum; writers differ on signed vs unsigned, so compare modulo 2**16.
+    if checksum is not None and spf == 1 and (int(digital.sum()) - int(checksum)) % 65536:
+        raise InputError(
+            f"Lead {info.leads[idx]}'s samples do not match the checksum in the WFDB header: "
+            "the signal file is damaged or the header is wrong."
+        )
     gain = float(header.adc_gain[idx] or 0.0)
     if not math.isfinite(gain) or gain < 0:
         raise InputError(f"The WFDB header gives an invalid gain for lead {info.leads[idx]}.")
@@ -618,9 +621,8 @@ def _zip_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
             raise InputError(
                 f"The zip file unpacks to more than {MAX_ZIP_UNCOMPRESSED_BYTES / 2**20:.0f} MB."
             )
-        if (
-            info.file_size > _ZIP_RATIO_MIN_BYTES
-            and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)
+        if info.file_size > _ZIP_RATIO_MIN_BYTES and info.file_size > MAX_ZIP_RATIO * max(
+            info.compress_size, 1
         ):
             raise InputError(
                 f"The zip file is compressed suspiciously well ('{info.filename}' by "
@@ -652,7 +654,8 @@ def _zip_record(zf: zipfile.ZipFile) -> tuple[str, dict[str, zipfile.ZipInfo]]:
     if len(headers) > 1:
         names = ", ".join(PurePosixPath(h).stem for h in headers[:5])
         raise InputError(
-            f"The zip file holds {len(headers)} WFDB records ({names}); upload one record at a time."
+            f"The zip file holds {len(headers)} WFDB records ({names}); "
+            "upload one record at a time."
         )
     return headers[0], members
 
@@ -742,7 +745,9 @@ def _edf_info(reader: object) -> tuple[tuple[str, ...], int]:
     return tuple(labels), n
 
 
-def _read_edf(path: Path, lead: str | None, fs: float | None, header_only: bool = False) -> Record | None:
+def _read_edf(
+    path: Path, lead: str | None, fs: float | None, header_only: bool = False
+) -> Record | None:
     with _edf_reader(path) as reader:
         leads, _ = _edf_info(reader)
         idx = choose_lead(leads, lead)

@@ -13,11 +13,11 @@ import wfdb
 from PIL import Image
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from diagnosis.ml.errors import InputError  # noqa: E402
-from diagnosis.ml.image import MAX_IMAGE_PIXELS, check_image, read_beat_image  # noqa: E402
-from diagnosis.ml.io import detect_kind, validate_upload  # noqa: E402
+from diagnosis.ml.errors import InputError
+from diagnosis.ml.image import MAX_IMAGE_PIXELS, check_image, read_beat_image
+from diagnosis.ml.io import detect_kind, validate_upload
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -39,7 +39,7 @@ BEATS = _fixture_beats()
 NORMAL, PREMATURE = BEATS[1], BEATS[7]  # an N and the A beat of the excerpt
 # A wide ventricular-looking beat, so a shape unlike the sinus beats is covered too.
 _t = np.linspace(-1, 1, 252)
-WIDE = -1.4 * np.exp(-((_t + 0.05) / 0.12) ** 2) + 0.5 * np.exp(-((_t - 0.45) / 0.15) ** 2)
+WIDE = -1.4 * np.exp(-(((_t + 0.05) / 0.12) ** 2)) + 0.5 * np.exp(-(((_t - 0.45) / 0.15) ** 2))
 
 
 def _render(
@@ -84,7 +84,7 @@ def _correlation(curve: np.ndarray, beat: np.ndarray) -> float:
 def test_the_classic_128_pixel_plot_is_read_back(tmp_path: Path, beat: np.ndarray) -> None:
     curve = read_beat_image(_render(beat, tmp_path / "beat.png"))
     assert curve.dtype == np.float32 and curve.ndim == 1
-    assert 0.0 <= curve.min() and curve.max() <= 1.0
+    assert curve.min() >= 0.0 and curve.max() <= 1.0
     assert curve.size >= 120  # one value per column across the trace
     assert _correlation(curve, beat) > 0.95
 

@@ -44,7 +44,7 @@ def test_a_time_column_in_seconds_gives_the_rate_and_mlii_is_chosen(tmp_path: Pa
     assert rec.lead == "MLII" and rec.leads == ("V5", "MLII")
     np.testing.assert_allclose(rec.signal, MLII, atol=1e-4)
     assert read_record(path, lead="v5").lead == "V5"
-    with pytest.raises(InputError, match="no lead named 'V1'.*V5, MLII"):
+    with pytest.raises(InputError, match=r"no lead named 'V1'.*V5, MLII"):
         read_record(path, lead="V1")
 
 

@@ -61,7 +61,7 @@ def test_lead_is_chosen_by_name(tmp_path: Path) -> None:
     assert read_record(path, lead="ecg ii").lead == "ECG II"
     assert read_record(path, lead="II").lead == "ECG II"  # "ECG"/"Lead" prefixes are ignored
     np.testing.assert_allclose(read_record(path, lead="II").signal, mv * 3, atol=1e-3)
-    with pytest.raises(InputError, match="no lead named 'V1'.*EEG Fz, ECG I, ECG II"):
+    with pytest.raises(InputError, match=r"no lead named 'V1'.*EEG Fz, ECG I, ECG II"):
         read_record(path, lead="V1")
 
 

@@ -71,7 +71,9 @@ def test_content_wins_over_a_misleading_extension(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS, ids=lambda f: f.__name__)
-def test_an_empty_file_is_refused_everywhere(tmp_path: Path, entry: Callable[[Path], object]) -> None:
+def test_an_empty_file_is_refused_everywhere(
+    tmp_path: Path, entry: Callable[[Path], object]
+) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
     with pytest.raises(InputError, match="empty"):
@@ -79,7 +81,9 @@ def test_an_empty_file_is_refused_everywhere(tmp_path: Path, entry: Callable[[Pa
 
 
 @pytest.mark.parametrize("entry", [read_record, detect_kind, validate_upload, read_beat_image])
-def test_a_missing_file_or_a_folder_is_refused(tmp_path: Path, entry: Callable[[Path], object]) -> None:
+def test_a_missing_file_or_a_folder_is_refused(
+    tmp_path: Path, entry: Callable[[Path], object]
+) -> None:
     with pytest.raises(InputError):
         entry(tmp_path / "nothing-here.csv")
     with pytest.raises(InputError):
