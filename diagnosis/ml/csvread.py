@@ -208,13 +208,97 @@ def _time_rate(name: str | None, t: np.ndarray, line0: int) -> float | None:
     is_integer_count = bool(np.all(t == np.round(t))) and abs(median - 1.0) < 1e-9
     if name is None and is_integer_count:
         return None  # 0, 1, 2, ... without a name: a sample counter
+    # Timestamps are printed rounded: give the rate to 6 significant digits (360, not
+    # 359.99999996).
     if name is not None and _MS_NAME.search(name):
-        return 1000.0 / step
+        return float(f"{1000.0 / step:.6g}")
     if 50.0 <= 1.0 / step <= 10_000.0:
-        return 1.0 / step
+        return float(f"{1.0 / step:.6g}")
     if 50.0 <= 1000.0 / step <= 10_000.0:
-        return 1000.0 / step
+        return float(f"{1000.0 / step:.6g}")
     return 1.0 / step  # implausible; the caller's range check explains
+
+
+def _maybe_decimal_comma_pairs(
+    sample: list[str], delim: str | None, ncols: int, names: list[str] | None
+) -> bool:
+    """Could these rows be one column of decimal-comma values written without quotes?"""
+    if delim != "," or ncols != 2 or names is not None:
+        return False
+    return all(re.fullmatch(r"\s*[-+\u2212]?\d+,\d+\s*", ln) for ln in sample)
+
+
+def _fast_matrix(body: list[str], delim: str | None, ncols: int) -> np.ndarray | None:
+    """Parse plain numeric rows in C (numpy); None when anything needs the careful path."""
+    text = "\n".join(body)
+    if not body or '"' in text or "\u2212" in text:
+        return None
+    if delim not in (None, " ") and any(ln.count(delim) != ncols - 1 for ln in body):
+        return None
+    if delim != ",":
+        text = text.replace(",", ".")  # a decimal comma (the delimiter is not a comma)
+    if delim not in (None, " "):
+        text = text.replace(delim, " ")
+    tokens = text.split()
+    if len(tokens) != len(body) * ncols:
+        return None
+    try:
+        return np.array(tokens, dtype=np.float64).reshape(len(body), ncols)
+    except ValueError:
+        return None
+
+
+def _slow_matrix(
+    lines: list[str],
+    start: int,
+    split: Callable[[str], list[str]],
+    delim: str | None,
+    ncols: int,
+    names: list[str] | None,
+) -> tuple[np.ndarray, int]:
+    """Parse row by row (quotes, decimal commas, odd values), naming the line of any error."""
+    rows: list[list[str]] = []
+    for offset, line in enumerate(lines[start:]):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = split(line)
+        if len(fields) != ncols:
+            # A trailing empty field ("1.2,") is harmless.
+            if len(fields) == ncols + 1 and not fields[-1].strip():
+                fields = fields[:-1]
+            else:
+                raise InputError(
+                    f"Line {start + offset + 1} of the CSV file has {len(fields)} values; "
+                    f"the lines before it have {ncols}."
+                )
+        rows.append(fields)
+
+    # One column of decimal-comma values written without quotes: "-12,345" splits in two.
+    if delim == "," and ncols == 2 and names is None and len(rows) >= 3:
+        ints = all(
+            re.fullmatch(r"[-+\u2212]?\d+", a.strip()) and re.fullmatch(r"\d+", b.strip())
+            for a, b in rows
+        )
+        if ints:
+            first = np.array([float(a.replace("\u2212", "-")) for a, _ in rows])
+            if not np.all(np.diff(first) > 0):
+                rows = [[f"{a.strip()}.{b.strip()}"] for a, b in rows]
+                ncols = 1
+
+    try:
+        matrix = np.array([[_to_float(f) for f in row] for row in rows], dtype=np.float64)
+    except ValueError:
+        for offset, row in enumerate(rows):
+            for f in row:
+                try:
+                    _to_float(f)
+                except ValueError:
+                    raise InputError(
+                        f"The CSV file has a value that is not a number ('{f.strip()[:20]}') "
+                        f"in data row {offset + 1}."
+                    ) from None
+        raise  # pragma: no cover
+    return matrix.reshape(len(rows), ncols), ncols
 
 
 def parse_csv_text(text: str, *, fs: float | None = None) -> CsvTable:
@@ -263,48 +347,12 @@ def parse_csv_text(text: str, *, fs: float | None = None) -> CsvTable:
         if len(fields) == ncols and not _is_numeric_row(fields):
             names = fields
 
-    rows: list[list[str]] = []
-    for offset, line in enumerate(lines[start:]):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = split(line)
-        if len(fields) != ncols:
-            # A trailing empty field ("1.2,") is harmless.
-            if len(fields) == ncols + 1 and not fields[-1].strip():
-                fields = fields[:-1]
-            else:
-                raise InputError(
-                    f"Line {start + offset + 1} of the CSV file has {len(fields)} values; "
-                    f"the lines before it have {ncols}."
-                )
-        rows.append(fields)
-
-    # One column of decimal-comma values written without quotes: "-12,345" splits in two.
-    if delim == "," and ncols == 2 and names is None and len(rows) >= 3:
-        ints = all(
-            re.fullmatch(r"[-+\u2212]?\d+", a.strip()) and re.fullmatch(r"\d+", b.strip())
-            for a, b in rows
-        )
-        if ints:
-            first = np.array([float(a.replace("\u2212", "-")) for a, _ in rows])
-            if not np.all(np.diff(first) > 0):
-                rows = [[f"{a.strip()}.{b.strip()}"] for a, b in rows]
-                ncols = 1
-
-    try:
-        matrix = np.array([[_to_float(f) for f in row] for row in rows], dtype=np.float64)
-    except ValueError:
-        for offset, row in enumerate(rows):
-            for f in row:
-                try:
-                    _to_float(f)
-                except ValueError:
-                    raise InputError(
-                        f"The CSV file has a value that is not a number ('{f.strip()[:20]}') "
-                        f"in data row {offset + 1}."
-                    ) from None
-        raise  # pragma: no cover
-    matrix = matrix.reshape(len(rows), ncols)
+    body = [ln for ln in lines[start:] if ln.strip() and not ln.lstrip().startswith("#")]
+    matrix = None
+    if not _maybe_decimal_comma_pairs(body[:50], delim, ncols, names):
+        matrix = _fast_matrix(body, delim, ncols)
+    if matrix is None:
+        matrix, ncols = _slow_matrix(lines, start, split, delim, ncols, names)
     n = matrix.shape[0]
 
     stated_unit, stated_lead = _stated_unit_and_lead(preamble)
