@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import diagnosis.ml.io as engine_io
+import diagnosis.ml.readers.common as limits
 from diagnosis.ml.errors import InputError
 from diagnosis.ml.io import read_record, validate_upload
 
@@ -195,7 +195,7 @@ def test_a_flat_line_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_too_long_recording_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_io, "MAX_DURATION_S", 5.0)
+    monkeypatch.setattr(limits, "MAX_DURATION_S", 5.0)
     path = _write(tmp_path, "\n".join(f"{v:.4f}" for v in MLII) + "\n")
     with pytest.raises(InputError, match=r"too long \(0\.0 h, 3600 samples\)"):
         read_record(path, fs=360)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import diagnosis.ml.io as engine_io
+import diagnosis.ml.readers.zip_files as zip_files
 from diagnosis.ml.errors import InputError
 from diagnosis.ml.io import detect_kind, read_record, validate_upload
 
@@ -98,7 +98,7 @@ def test_a_zip_bomb_is_refused_by_its_compression_ratio(tmp_path: Path) -> None:
 def test_a_zip_that_unpacks_too_large_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine_io, "MAX_ZIP_UNCOMPRESSED_BYTES", 5000)
+    monkeypatch.setattr(zip_files, "MAX_ZIP_UNCOMPRESSED_BYTES", 5000)
     path = _zip(tmp_path / "big.zip", _record_members())
     with pytest.raises(InputError, match="unpacks to more than"):
         read_record(path)

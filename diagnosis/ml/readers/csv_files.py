@@ -26,12 +26,14 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from diagnosis.ml.errors import InputError
+from diagnosis.ml.readers.common import Record, check_fs, choose_lead, decode_text, finish
 
-__all__ = ["CsvTable", "parse_csv_text", "scale_for_unit"]
+__all__ = ["CsvTable", "parse_csv_text", "read_csv", "read_csv_table", "scale_for_unit"]
 
 _UNIT_SCALE = {"v": 1000.0, "mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "nv": 1e-6}
 _NUMBER_START = re.compile(r'^\s*"?\s*[-+\u2212]?(\d|[.,]\d|nan|inf)', re.IGNORECASE)
@@ -414,3 +416,25 @@ def parse_csv_text(text: str, *, fs: float | None = None) -> CsvTable:
     return CsvTable(
         columns=columns, leads=tuple(leads), units=tuple(units), fs=float(rate), n_samples=n
     )
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def read_csv_table(path: Path, fs: float | None) -> CsvTable:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError("The CSV file could not be read.") from exc
+    text = decode_text(data)
+    if text is None:
+        raise InputError("The file is not text, so it cannot be read as CSV.")
+    return parse_csv_text(text, fs=fs)
+
+
+def read_csv(path: Path, lead: str | None, fs: float | None) -> Record:
+    table = read_csv_table(path, fs)
+    rate = check_fs(table.fs, "The CSV file" if fs is None else "The given rate")
+    idx = choose_lead(table.leads, lead)
+    signal = table.columns[idx] * scale_for_unit(table.units[idx], table.leads[idx])
+    return finish(signal, rate, table.leads[idx], table.leads)
