@@ -135,6 +135,7 @@ def choose_lead(leads: Sequence[str], lead: str | None = None) -> int:
 
 
 def check_fs(fs: float, where: str) -> float:
+    """Return ``fs`` (Hz) as a float; InputError when not finite or outside MIN_FS..MAX_FS."""
     if not math.isfinite(fs) or fs <= 0:
         raise InputError(f"{where} gives an invalid sampling rate ({fs}).")
     if not MIN_FS <= fs <= MAX_FS:
@@ -146,6 +147,7 @@ def check_fs(fs: float, where: str) -> float:
 
 
 def check_length(n_samples: int, fs: float) -> None:
+    """InputError unless ``n_samples`` at ``fs`` Hz lasts MIN..MAX_DURATION_S (<= MAX_SAMPLES)."""
     if n_samples <= 0:
         raise InputError("The recording holds no samples.")
     duration = n_samples / fs
@@ -162,6 +164,7 @@ def check_length(n_samples: int, fs: float) -> None:
 
 
 def check_fs_agrees(stated: float, given: float | None, where: str) -> None:
+    """Raise InputError when a rate given by the caller differs from the file's by more than 1%."""
     if given is not None and abs(given - stated) > 0.01 * stated:
         raise InputError(
             f"{where} says the sampling rate is {stated:g} Hz but {given:g} Hz was given; "
@@ -170,6 +173,10 @@ def check_fs_agrees(stated: float, given: float | None, where: str) -> None:
 
 
 def finish(signal: np.ndarray, fs: float, lead: str, leads: Sequence[str]) -> Record:
+    """Check one lead (mV, ``fs`` Hz) for length, NaN/inf and a flat line; return it as a Record.
+
+    The signal becomes a read-only contiguous float64 array of shape ``(n_samples,)``.
+    """
     sig = np.ascontiguousarray(signal, dtype=np.float64).reshape(-1)
     check_length(sig.size, fs)
     bad = ~np.isfinite(sig)

@@ -422,6 +422,7 @@ def parse_csv_text(text: str, *, fs: float | None = None) -> CsvTable:
 
 
 def read_csv_table(path: Path, fs: float | None) -> CsvTable:
+    """Read and parse a CSV file (bytes decoded as UTF-8, with or without BOM, or Windows-1252)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -433,6 +434,7 @@ def read_csv_table(path: Path, fs: float | None) -> CsvTable:
 
 
 def read_csv(path: Path, lead: str | None, fs: float | None) -> Record:
+    """Read the chosen lead of a CSV file as a Record (mV, at the rate found or given)."""
     table = read_csv_table(path, fs)
     rate = check_fs(table.fs, "The CSV file" if fs is None else "The given rate")
     idx = choose_lead(table.leads, lead)

@@ -50,6 +50,11 @@ def _edf_info(reader: object) -> tuple[tuple[str, ...], int]:
 def read_edf(
     path: Path, lead: str | None, fs: float | None, header_only: bool = False
 ) -> Record | None:
+    """Read the chosen lead of an EDF/EDF+/BDF file as a Record (physical units -> mV).
+
+    With ``header_only`` only the header is checked (rate, duration, units) and None is
+    returned; nothing is decoded.
+    """
     with _edf_reader(path) as reader:
         leads, _ = _edf_info(reader)
         idx = choose_lead(leads, lead)

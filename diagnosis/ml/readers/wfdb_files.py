@@ -70,6 +70,7 @@ _WFDB_SIGNAL_LINE = re.compile(
 
 
 def looks_like_wfdb_header(text: str) -> bool:
+    """Whether ``text`` starts like a WFDB header: a record line, then a signal line."""
     lines = [ln.strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln and not ln.startswith("#")]
     if not lines:
@@ -103,6 +104,8 @@ def check_signal_file_name(fname: str) -> None:
 
 @dataclass(frozen=True)
 class WfdbHeader:
+    """A parsed, checked WFDB header: wfdb's header object, the lead names and the rate in Hz."""
+
     header: object  # wfdb.Record without samples
     leads: tuple[str, ...]
     fs: float
@@ -184,7 +187,8 @@ def wfdb_header(hea: Path) -> WfdbHeader:
 @contextmanager
 def as_hea(path: Path) -> Iterator[Path]:
     """wfdb-python only opens ``<record>.hea``: give a header stored under another name one,
-    in a private temp dir, with links to the signal files beside the original."""
+    in a private temp dir, with links to the signal files beside the original.
+    """
     if path.suffix == ".hea":
         yield path
         return
@@ -205,6 +209,12 @@ def as_hea(path: Path) -> Iterator[Path]:
 
 
 def read_wfdb(hea: Path, lead: str | None, fs: float | None) -> Record:
+    """Read the chosen lead of the WFDB record whose header is ``hea`` as a Record.
+
+    Digital samples are checked against the header's checksum, then converted with the
+    header's gain and baseline and its units to mV; WFDB's invalid-sample value becomes NaN
+    (and so an InputError).
+    """
     import wfdb
 
     info = wfdb_header(hea)
