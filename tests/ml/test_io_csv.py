@@ -83,6 +83,15 @@ def test_a_header_line_with_the_rate_is_used(tmp_path: Path) -> None:
     np.testing.assert_allclose(rec.signal, MLII, atol=1e-4)
 
 
+def test_a_frequency_that_is_not_the_sampling_rate_is_ignored(tmp_path: Path) -> None:
+    body = "\n".join(f"{v:.4f}" for v in MLII)
+    path = _write(tmp_path, "# band-pass filtered 0.5-40 Hz\n# Sample rate: 360 Hz\n" + body)
+    assert read_record(path).fs == 360.0
+    path = _write(tmp_path, "# band-pass filtered 0.5-40 Hz\n" + body)
+    with pytest.raises(InputError, match="does not say its sampling rate"):
+        read_record(path)
+
+
 def test_a_given_rate_that_contradicts_the_file_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, "# fs = 360\n" + "\n".join(f"{v:.4f}" for v in MLII) + "\n")
     assert read_record(path, fs=360).fs == 360.0
@@ -112,6 +121,14 @@ def test_the_apple_watch_export_with_a_decimal_point_and_bom(tmp_path: Path) -> 
     assert (rec.fs, rec.lead, rec.leads) == (512.0, "Lead I", ("Lead I",))
     np.testing.assert_allclose(rec.signal, uv / 1000, atol=1e-5)
     assert read_record(_write(tmp_path, text), lead="I").lead == "Lead I"
+
+
+def test_the_apple_watch_export_with_a_blank_line_inside_the_metadata(tmp_path: Path) -> None:
+    uv = _at_512(MLII) * 1000
+    metadata = APPLE_METADATA.replace("512 hertz\n", "512 hertz\n\n")
+    rec = read_record(_write(tmp_path, metadata + "\n".join(f"{v:.3f}" for v in uv) + "\n"))
+    assert (rec.fs, rec.lead) == (512.0, "Lead I")
+    np.testing.assert_allclose(rec.signal, uv / 1000, atol=1e-5)
 
 
 def test_the_apple_watch_export_with_quoted_decimal_commas(tmp_path: Path) -> None:

@@ -46,6 +46,12 @@ _RATE_KEY = re.compile(
     r"^(fs|sampling|sample\s*rate|sampling\s*(rate|frequency)|frequency|rate|srate|samplerate)$",
     re.IGNORECASE,
 )
+# Words that say a line is about the sampling rate (so "filtered 0.5-40 Hz" is not taken),
+# in the languages of the Apple Health export among others.
+_RATE_WORDS = re.compile(
+    r"\bfs\b|rate|sampl|freq|abtast|échantillon|echantillon|muestreo|campionamento",
+    re.IGNORECASE,
+)
 _UNIT_IN_NAME = re.compile(
     r"[\(\[]\s*(µv|μv|uv|mv|nv|v)\s*[\)\]]|[_ ](µv|μv|uv|mv|nv|v)$", re.IGNORECASE
 )
@@ -150,10 +156,7 @@ def _is_numeric_row(fields: list[str]) -> bool:
 
 
 def _stated_rate(preamble: list[str]) -> float | None:
-    for line in preamble:
-        m = _RATE_WITH_HZ.search(line)
-        if m:
-            return float(m.group(1).replace(",", "."))
+    """The sampling rate stated before the data (``Sample Rate,512 hertz``, ``# fs = 360``)."""
     for line in preamble:
         kv = _KEY_VALUE.match(line)
         if kv and _RATE_KEY.match(kv.group(1).strip()):
@@ -161,6 +164,10 @@ def _stated_rate(preamble: list[str]) -> float | None:
                 return _to_float(kv.group(2).split()[0])
             except (ValueError, IndexError):
                 continue
+    for line in preamble:
+        m = _RATE_WITH_HZ.search(line)
+        if m and _RATE_WORDS.search(line):
+            return float(m.group(1).replace(",", "."))
     return None
 
 
