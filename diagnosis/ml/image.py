@@ -156,7 +156,7 @@ def _extent(ink: np.ndarray, mask: np.ndarray, strongest: float) -> tuple[int, i
 
 def _pen_width(mask: np.ndarray) -> float:
     """Line thickness in pixels: a low percentile of the vertical runs (slopes only add)."""
-    lengths = []
+    lengths: list[int] = []
     for col in mask.T:
         rows = np.flatnonzero(col)
         if rows.size:

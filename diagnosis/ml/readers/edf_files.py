@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from diagnosis.ml.readers.csv_files import scale_for_unit
 
 
 @contextmanager
-def _edf_reader(path: Path) -> Iterator[object]:
+def _edf_reader(path: Path) -> Iterator[Any]:
     import pyedflib
 
     try:
@@ -39,11 +40,11 @@ def _edf_reader(path: Path) -> Iterator[object]:
         reader.close()
 
 
-def _edf_info(reader: object) -> tuple[tuple[str, ...], int]:
-    n = int(reader.signals_in_file)  # type: ignore[attr-defined]
+def _edf_info(reader: Any) -> tuple[tuple[str, ...], int]:
+    n = int(reader.signals_in_file)
     if n < 1:
         raise InputError("The EDF file holds no signals.")
-    labels = [str(reader.getLabel(i)).strip() or f"signal {i + 1}" for i in range(n)]  # type: ignore[attr-defined]
+    labels = [str(reader.getLabel(i)).strip() or f"signal {i + 1}" for i in range(n)]
     return tuple(labels), n
 
 
@@ -58,16 +59,16 @@ def read_edf(
     with _edf_reader(path) as reader:
         leads, _ = _edf_info(reader)
         idx = choose_lead(leads, lead)
-        rate = check_fs(float(reader.getSampleFrequency(idx)), "The EDF header")  # type: ignore[attr-defined]
+        rate = check_fs(float(reader.getSampleFrequency(idx)), "The EDF header")
         check_fs_agrees(rate, fs, "The EDF header")
-        n = int(reader.getNSamples()[idx])  # type: ignore[attr-defined]
+        n = int(reader.getNSamples()[idx])
         check_length(n, rate)
-        unit = str(reader.getPhysicalDimension(idx)).strip()  # type: ignore[attr-defined]
+        unit = str(reader.getPhysicalDimension(idx)).strip()
         scale = scale_for_unit(unit, leads[idx])
         if header_only:
             return None
         try:
-            signal = np.asarray(reader.readSignal(idx), dtype=np.float64)  # type: ignore[attr-defined]
+            signal = np.asarray(reader.readSignal(idx), dtype=np.float64)
         except Exception as exc:
             raise InputError("The EDF file's samples could not be read: it is damaged.") from exc
     return finish(signal * scale, rate, leads[idx], leads)

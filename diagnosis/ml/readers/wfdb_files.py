@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import numpy as np
 
@@ -106,7 +107,7 @@ def check_signal_file_name(fname: str) -> None:
 class WfdbHeader:
     """A parsed, checked WFDB header: wfdb's header object, the lead names and the rate in Hz."""
 
-    header: object  # wfdb.Record without samples
+    header: Any  # a wfdb.Record without samples (wfdb ships no type hints)
     leads: tuple[str, ...]
     fs: float
 
