@@ -20,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from diagnosis.ml.errors import InputError
 
 __all__ = [
+    "MAX_DECODE_SIDE",
     "MAX_IMAGE_BYTES",
     "MAX_IMAGE_PIXELS",
     "MAX_INK_FRACTION",
@@ -32,6 +33,9 @@ __all__ = [
 MAX_IMAGE_PIXELS = 40_000_000
 #: Largest image file accepted, in bytes.
 MAX_IMAGE_BYTES = 32 * 1024 * 1024
+#: Images with a longer side are reduced to it (box filter) before tracing, to bound memory;
+#: the curve then has one value per column of the reduced image.
+MAX_DECODE_SIDE = 4096
 #: Smallest side accepted, in pixels (the classic plots are 128 x 128).
 MIN_IMAGE_SIDE = 16
 #: A beat plot is mostly background; above this share of "ink" it is not a beat plot.
@@ -115,6 +119,11 @@ def check_image(path: str | os.PathLike[str]) -> tuple[int, int]:
 
 def _to_ink(im: Image.Image) -> np.ndarray:
     """Per-pixel contrast against the background, 0 (background) .. 1 (full contrast)."""
+    if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        # 16-bit or float greyscale: scale to 0..255 before the usual path.
+        grey = np.asarray(im, dtype=np.float32)
+        top = float(grey.max()) or 1.0
+        im = Image.fromarray(np.clip(grey / top * 255.0, 0, 255).astype(np.uint8), mode="L")
     has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
     rgba = np.asarray(im.convert("RGBA" if has_alpha else "RGB"), dtype=np.float32) / 255.0
     if has_alpha:
@@ -172,7 +181,8 @@ def read_beat_image(path: str | os.PathLike[str]) -> np.ndarray:
 
     Returns:
         Shape ``(n_columns,)`` float32: for each image column across the trace's horizontal
-        extent (empty margins cut off), the trace's height in [0, 1], 1 = top of the image,
+        extent (empty margins cut off; images wider or taller than :data:`MAX_DECODE_SIDE`
+        are first reduced to it), the trace's height in [0, 1], 1 = top of the image,
         0 = bottom. Columns where the trace is missing (for example a peak cut off by the top
         edge) are filled by linear interpolation. The sampling rate is unknown: callers
         resample this to their beat length.
@@ -186,8 +196,13 @@ def read_beat_image(path: str | os.PathLike[str]) -> np.ndarray:
     check_image(path)
     im = _open(path)
     try:
+        if im.format == "JPEG" and max(im.size) > 2 * MAX_DECODE_SIDE:
+            im.draft("RGB", (im.size[0] // 2, im.size[1] // 2))  # decode big JPEGs smaller
         im = ImageOps.exif_transpose(im)
         im.load()
+        if max(im.size) > MAX_DECODE_SIDE:
+            # Bound the memory of the float arrays below; a beat needs no more columns.
+            im.thumbnail((MAX_DECODE_SIDE, MAX_DECODE_SIDE), Image.Resampling.BOX)
         ink = _to_ink(im)
     except InputError:
         raise

@@ -153,6 +153,23 @@ def test_a_beat_image_is_detected_by_content_whatever_its_name(tmp_path: Path) -
         assert read_beat_image(path).size > 100
 
 
+def test_a_16_bit_greyscale_png_is_read(tmp_path: Path) -> None:
+    rgb = tmp_path / "rgb.png"
+    _render(NORMAL, rgb, (256, 256))
+    grey16 = (np.asarray(Image.open(rgb).convert("L"), dtype=np.uint16) * 257).astype(np.uint16)
+    path = tmp_path / "grey16.png"
+    Image.fromarray(grey16).save(path)
+    assert Image.open(path).mode.startswith("I")
+    assert _correlation(read_beat_image(path), NORMAL) > 0.95
+
+
+def test_a_very_wide_image_is_reduced_before_tracing(tmp_path: Path) -> None:
+    path = _render(NORMAL, tmp_path / "wide.png", (6000, 600), lw=3.0)
+    curve = read_beat_image(path)
+    assert curve.size <= 4096
+    assert _correlation(curve, NORMAL) > 0.95
+
+
 def _png_header_only(width: int, height: int) -> bytes:
     """A PNG that declares a huge size but holds a few bytes (never decode it)."""
 
