@@ -36,13 +36,11 @@ from diagnosis.ml.readers.common import (
     MIN_FS,
     RECORD_EXTENSIONS,
     Record,
-    check_fs,
     check_fs_agrees,
-    check_length,
     choose_lead,
     decode_text,
 )
-from diagnosis.ml.readers.csv_files import read_csv, read_csv_table
+from diagnosis.ml.readers.csv_files import read_csv
 from diagnosis.ml.readers.edf_files import read_edf
 from diagnosis.ml.readers.wfdb_files import as_hea, looks_like_wfdb_header, read_wfdb, wfdb_header
 from diagnosis.ml.readers.zip_files import extracted_zip_record
@@ -254,18 +252,22 @@ def read_record(
         raise InputError("The file could not be read as an ECG recording.") from exc
 
 
-def validate_upload(path: str | os.PathLike[str], *, fs: float | None = None) -> str:
+def validate_upload(
+    path: str | os.PathLike[str], *, lead: str | None = None, fs: float | None = None
+) -> Literal["beat_image", "record"]:
     """Cheap checks an upload form runs before storing and queueing a file.
 
     Checks the size cap and the content type, then the header only: image dimensions and
     Pillow verify (no decoding); WFDB/zip header sanity, safe zip members, zip-bomb limits and
     signal-file sizes (nothing is decompressed); EDF header (rate, duration); for CSV, that it
-    parses and its sampling rate can be found (or ``fs`` is given). A file that passes may still
-    fail in :func:`read_record` (for example a flat line or NaN samples).
+    parses completely, with every check :func:`read_record` makes (a CSV has no header to stop
+    at). A WFDB, zip or EDF file that passes may still fail in :func:`read_record` (for example
+    a flat line or NaN samples in the signal data).
 
     Args:
         path: the uploaded file, under any name.
-        fs: the sampling rate the user gave, if any (CSV only).
+        lead: the lead the user asked for, if any; it must exist in the file.
+        fs: the sampling rate the user gave, if any; it must agree with a rate the file states.
 
     Returns:
         ``"beat_image"`` or ``"record"``, as :func:`detect_kind`.
@@ -284,16 +286,16 @@ def validate_upload(path: str | os.PathLike[str], *, fs: float | None = None) ->
             with as_hea(p) as hea:
                 info = wfdb_header(hea)
             check_fs_agrees(info.fs, fs, "The WFDB header")
+            choose_lead(info.leads, lead)
         elif fmt == "zip":
             with extracted_zip_record(p, header_only=True) as hea:
                 info = wfdb_header(hea)
-                check_fs_agrees(info.fs, fs, "The WFDB header")
+            check_fs_agrees(info.fs, fs, "The WFDB header")
+            choose_lead(info.leads, lead)
         elif fmt in ("edf", "bdf"):
-            read_edf(p, None, fs, header_only=True)
+            read_edf(p, lead, fs, header_only=True)
         else:
-            table = read_csv_table(p, fs)
-            check_fs(table.fs, "The CSV file" if fs is None else "The given rate")
-            check_length(table.n_samples, table.fs)
+            read_csv(p, lead, fs)
     except InputError:
         raise
     except Exception as exc:

@@ -51,6 +51,7 @@ def test_sniff_names_each_format_from_its_first_bytes() -> None:
     assert sniff(EXCERPT.with_suffix(".hea").read_bytes()) == "wfdb"
     assert sniff(b"0       " + b" " * 176 + b"768     " + b" " * 60 + b"3   ") == "edf"
     assert sniff(b"time,II\n0.0,0.1\n") == "csv"
+    assert sniff(b"1 16\n2 16\n3 212\n") == "csv"  # integer samples, not a WFDB header
     assert sniff("\ufeffSample Rate,512 hertz\nUnit,µV\n\n-1,5\n".encode()) == "csv"
 
 

@@ -40,6 +40,11 @@ def test_it_reads_the_one_record_in_a_zip(tmp_path: Path) -> None:
     assert read_record(path, lead="V5").lead == "V5"
     assert detect_kind(path) == "record"
     assert validate_upload(path) == "record"
+    assert validate_upload(path, lead="v5", fs=360) == "record"
+    with pytest.raises(InputError, match="no lead named 'V1'"):
+        validate_upload(path, lead="V1")
+    with pytest.raises(InputError, match="but 250 Hz was given"):
+        validate_upload(path, fs=250)
 
 
 def test_it_reads_a_record_in_a_folder_and_ignores_macos_metadata(tmp_path: Path) -> None:

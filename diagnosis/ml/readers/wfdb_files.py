@@ -88,7 +88,9 @@ def looks_like_wfdb_header(text: str) -> bool:
         # Header cut short right after the record line: still a WFDB header (refused later).
         return m.group("fs") is not None
     parts = lines[1].split()
-    if len(parts) < 2:
+    # A signal line starts with a file name ("100.dat", "~"), not a number: this keeps
+    # space-separated integer samples ("1 16") from passing for a header.
+    if len(parts) < 2 or not re.search(r"[A-Za-z_.~-]", parts[0]):
         return False
     fmt = re.match(r"^(\d+)", parts[1])
     return fmt is not None and fmt.group(1) in _WFDB_FORMATS
