@@ -160,6 +160,13 @@ def test_a_latin1_file_is_read(tmp_path: Path) -> None:
     np.testing.assert_allclose(rec.signal, MLII, atol=1e-4)
 
 
+def test_a_utf16_file_from_excel_is_read(tmp_path: Path) -> None:
+    text = "time\tII\r\n" + "\r\n".join(f"{i / 360:.6f}\t{v:.4f}" for i, v in enumerate(MLII))
+    rec = read_record(_write(tmp_path, text, encoding="utf-16"))
+    assert rec.fs == 360.0
+    np.testing.assert_allclose(rec.signal, MLII, atol=1e-4)
+
+
 def test_a_one_sample_csv_is_too_short(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"too short \(1 sample,"):
         read_record(_write(tmp_path, "0.5\n"), fs=360)

@@ -62,6 +62,13 @@ _HIGH_BYTES = bytes(range(127, 256))
 
 def decode_text(data: bytes) -> str | None:
     """Decode bytes as text, or return None when they are clearly binary."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with a BOM ("Unicode text" from Excel); a cut-off last byte is dropped.
+        try:
+            text = data[: len(data) // 2 * 2].decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+        return decode_text(text.encode("utf-8"))
     if b"\x00" in data:
         return None
     # Counted on the bytes (C speed): text has almost no control characters.
