@@ -47,44 +47,64 @@ def rhythm_notes(result: dict[str, Any]) -> list[dict[str, str]]:
     rate = summary.get("mean_heart_rate_bpm")
     notes: list[dict[str, str]] = []
     if counts.get("VFW"):
-        notes.append({
-            "level": "danger",
-            "text": "Beats that look like ventricular flutter were found. Ventricular flutter "
-            "is an emergency: if you feel faint, have chest pain or collapsed, call your "
-            "emergency number now.",
-        })
+        notes.append(
+            {
+                "level": "danger",
+                "text": "Beats that look like ventricular flutter were found. Ventricular flutter "
+                "is an emergency: if you feel faint, have chest pain or collapsed, call your "
+                "emergency number now.",
+            }
+        )
     ventricular = counts.get("PVC", 0) + counts.get("VEB", 0)
     v_burden = burden.get("PVC", 0.0) + burden.get("VEB", 0.0)
-    if v_burden >= 0.10 or ventricular / hours >= 30 and ventricular >= 10:
-        notes.append({
-            "level": "warning",
-            "text": f"Frequent premature ventricular beats: {v_burden:.1%} of beats "
-            f"({ventricular} beats). A doctor should look at this.",
-        })
+    if v_burden >= 0.10 or (ventricular / hours >= 30 and ventricular >= 10):
+        notes.append(
+            {
+                "level": "warning",
+                "text": f"Frequent premature ventricular beats: {v_burden:.1%} of beats "
+                f"({ventricular} beats). A doctor should look at this.",
+            }
+        )
     elif ventricular:
-        notes.append({
-            "level": "info",
-            "text": f"Occasional premature ventricular beats ({ventricular}). These are common "
-            "and often harmless.",
-        })
+        notes.append(
+            {
+                "level": "info",
+                "text": f"Occasional premature ventricular beats ({ventricular}). These are common "
+                "and often harmless.",
+            }
+        )
     atrial = counts.get("APC", 0)
-    if burden.get("APC", 0.0) >= 0.10 or atrial / hours >= 30 and atrial >= 10:
-        notes.append({
-            "level": "warning",
-            "text": f"Frequent atrial premature beats: {burden.get('APC', 0.0):.1%} of beats "
-            f"({atrial} beats).",
-        })
+    if burden.get("APC", 0.0) >= 0.10 or (atrial / hours >= 30 and atrial >= 10):
+        notes.append(
+            {
+                "level": "warning",
+                "text": f"Frequent atrial premature beats: {burden.get('APC', 0.0):.1%} of beats "
+                f"({atrial} beats).",
+            }
+        )
     if isinstance(rate, int | float):
         if rate > 100:
-            notes.append({"level": "warning", "text": f"Fast average heart rate: {rate:.0f} beats per minute (above 100)."})
+            notes.append(
+                {
+                    "level": "warning",
+                    "text": f"Fast average heart rate: {rate:.0f} beats per minute (above 100).",
+                }
+            )
         elif rate < 50:
-            notes.append({"level": "warning", "text": f"Slow average heart rate: {rate:.0f} beats per minute (below 50)."})
+            notes.append(
+                {
+                    "level": "warning",
+                    "text": f"Slow average heart rate: {rate:.0f} beats per minute (below 50).",
+                }
+            )
     if burden.get("PAB", 0.0) >= 0.5:
         notes.append({"level": "info", "text": "Most beats look paced (from a pacemaker)."})
     if summary.get("uncertain"):
-        notes.append({
-            "level": "info",
-            "text": f"The model was unsure about {summary['uncertain']} beats; they are marked "
-            "as uncertain.",
-        })
+        notes.append(
+            {
+                "level": "info",
+                "text": f"The model was unsure about {summary['uncertain']} beats; they are marked "
+                "as uncertain.",
+            }
+        )
     return notes

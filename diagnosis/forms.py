@@ -38,7 +38,7 @@ class UploadForm(forms.Form):
     prepared: PreparedUpload | None = None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         files = data.get("file") or []
         if files and not self.errors:
             try:

@@ -80,9 +80,13 @@ class Recording(models.Model):
 
     @property
     def extension(self) -> str:
-        return {"png": ".png", "jpeg": ".jpg", "wfdb-zip": ".zip", "csv": ".csv", "edf": ".edf"}.get(
-            self.file_format, ".bin"
-        )
+        return {
+            "png": ".png",
+            "jpeg": ".jpg",
+            "wfdb-zip": ".zip",
+            "csv": ".csv",
+            "edf": ".edf",
+        }.get(self.file_format, ".bin")
 
 
 class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):

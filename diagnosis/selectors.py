@@ -43,11 +43,13 @@ def burden_trend(user: Any, *, limit: int = 200) -> list[dict[str, Any]]:
     points = []
     for created, result in reversed(list(rows)):
         burden = ((result or {}).get("summary") or {}).get("burden") or {}
-        points.append({
-            "date": created.isoformat(),
-            "PVC": burden.get("PVC", 0.0),
-            "APC": burden.get("APC", 0.0),
-        })
+        points.append(
+            {
+                "date": created.isoformat(),
+                "PVC": burden.get("PVC", 0.0),
+                "APC": burden.get("APC", 0.0),
+            }
+        )
     return points
 
 
@@ -64,7 +66,11 @@ def trace_window(analysis: Analysis, *, start_s: float, seconds: float) -> dict[
     result = analysis.result or {}
     fs = float(result.get("fs") or TRACE_FS)
     beats = [
-        {"t": round(beat["sample"] / fs, 3), "label": beat["label"], "uncertain": beat.get("uncertain", False)}
+        {
+            "t": round(beat["sample"] / fs, 3),
+            "label": beat["label"],
+            "uncertain": beat.get("uncertain", False),
+        }
         for beat in result.get("beats", [])
         if start_s <= beat["sample"] / fs < start_s + seconds
     ]

@@ -88,7 +88,13 @@ def recording_delete(*, recording: Recording) -> None:
     names = [recording.file.name] + [a.trace.name for a in recording.analyses.all() if a.trace]
     storage = recording.file.storage
     recording.delete()
-    transaction.on_commit(lambda: [storage.delete(name) for name in names if name])
+
+    def delete_files() -> None:
+        for name in names:
+            if name:
+                storage.delete(name)
+
+    transaction.on_commit(delete_files)
 
 
 # --- Queueing ------------------------------------------------------------------------------
@@ -107,7 +113,9 @@ def analysis_send(*, analysis_id: uuid.UUID) -> bool:
     try:
         classify_analysis.delay(str(analysis_id))
     except Exception:  # kombu raises many transport errors; all mean "not sent"
-        log.warning("could not queue analysis %s; the sweeper will retry", analysis_id, exc_info=True)
+        log.warning(
+            "could not queue analysis %s; the sweeper will retry", analysis_id, exc_info=True
+        )
         return False
     return True
 
@@ -228,7 +236,8 @@ def analysis_store_result(
         buffer = io.BytesIO()
         np.save(buffer, trace, allow_pickle=False)
         trace_name = storage.save(
-            f"traces/{analysis.recording.owner_id}/{analysis_id}.npy", ContentFile(buffer.getvalue())
+            f"traces/{analysis.recording.owner_id}/{analysis_id}.npy",
+            ContentFile(buffer.getvalue()),
         )
     with transaction.atomic():
         updated = Analysis.objects.filter(
@@ -264,8 +273,6 @@ def analysis_release(*, analysis_id: uuid.UUID, token: uuid.UUID) -> None:
     Analysis.objects.filter(id=analysis_id, status=Status.RUNNING, run_token=token).update(
         status=Status.QUEUED, run_token=None, lease_expires_at=None
     )
-
-
 
 
 # --- Model versions ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from diagnosis import services
     soft_time_limit=150,
     time_limit=180,
 )
-def classify_analysis(self, analysis_id: str) -> str:  # type: ignore[no-untyped-def]
+def classify_analysis(self, analysis_id: str) -> str:
     delivery = self.request.delivery_info or {}
     redelivered = bool(delivery.get("redelivered"))
     return services.analysis_run(analysis_id=analysis_id, redelivered=redelivered)

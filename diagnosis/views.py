@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import AuthenticatedHttpRequest
 from diagnosis import findings, selectors, services
 from diagnosis.forms import HistoryFilterForm, UploadForm
 from diagnosis.models import Analysis, InputKind, Recording
@@ -27,7 +28,9 @@ def _analysis_for(request: HttpRequest, analysis_id: object) -> Analysis:
 
 def result_context(analysis: Analysis) -> dict[str, object]:
     result = analysis.result or {}
-    metrics = analysis.model_version.class_metrics(analysis.label) if analysis.model_version else None
+    metrics = (
+        analysis.model_version.class_metrics(analysis.label) if analysis.model_version else None
+    )
     probabilities = result.get("probabilities") or {}
     return {
         "analysis": analysis,
@@ -41,11 +44,11 @@ def result_context(analysis: Analysis) -> dict[str, object]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid() and form.prepared is not None:
         try:
-            outcome = services.recording_create(owner=request.user, upload=form.prepared)  # type: ignore[arg-type]
+            outcome = services.recording_create(owner=request.user, upload=form.prepared)
         finally:
             form.prepared.cleanup()
         if outcome.duplicate:
@@ -147,7 +150,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete(request: HttpRequest, analysis_id: object) -> HttpResponse:
+def delete(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpResponse:
     # Only the owner deletes: an administrator's wider view does not include deleting.
     recording = get_object_or_404(
         Recording.objects.visible_to(request.user).filter(owner=request.user),

@@ -43,8 +43,12 @@ class AnalysisSerializer(serializers.ModelSerializer):
 class UploadSerializer(serializers.Serializer):
     """For the schema: the upload form does the validation (one code path with the page)."""
 
-    file = serializers.FileField(help_text="The ECG file; send `file` twice for a WFDB .hea + .dat.")
-    fs = serializers.FloatField(required=False, help_text="Sampling rate for a CSV of bare samples.")
+    file = serializers.FileField(
+        help_text="The ECG file; send `file` twice for a WFDB .hea + .dat."
+    )
+    fs = serializers.FloatField(
+        required=False, help_text="Sampling rate for a CSV of bare samples."
+    )
 
 
 class TokenRequestSerializer(serializers.Serializer):

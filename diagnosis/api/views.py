@@ -3,7 +3,7 @@ the pages."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.models import User
 from diagnosis import services
 from diagnosis.api.serializers import (
     AnalysisSerializer,
@@ -41,9 +42,13 @@ class TokenView(APIView):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         email = data.validated_data["email"].lower()
-        user = authenticate(request._request, username=email, password=data.validated_data["password"])
+        user = authenticate(
+            request._request, username=email, password=data.validated_data["password"]
+        )
         if user is None or not user.is_active:
-            return Response({"detail": "Wrong email or password."}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": "Wrong email or password."}, status=status.HTTP_400_BAD_REQUEST
+            )
         if not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
             return Response(
                 {"detail": "Confirm your email address first (see the email we sent)."},
@@ -54,7 +59,10 @@ class TokenView(APIView):
 
 
 class AnalysisViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Your analyses: upload a file (queued, 202), poll one, list your history."""
 
@@ -67,19 +75,24 @@ class AnalysisViewSet(
             "recording", "model_version"
         )
         if self.action == "list":
-            analyses = analyses.filter(recording__owner=self.request.user)
+            analyses = analyses.filter(recording__owner=cast(User, self.request.user))
         return analyses.order_by("-created_at")
 
-    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={202: AnalysisSerializer, 200: AnalysisSerializer})
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer},
+        responses={202: AnalysisSerializer, 200: AnalysisSerializer},
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        form = UploadForm(request.data, request.FILES)
+        form = UploadForm(request.POST, request.FILES)
         if not form.is_valid() or form.prepared is None:
             return Response(
                 {field: [str(e) for e in errors] for field, errors in form.errors.items()},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:
-            outcome = services.recording_create(owner=request.user, upload=form.prepared)  # type: ignore[arg-type]
+            outcome = services.recording_create(
+                owner=cast(User, request.user), upload=form.prepared
+            )
         finally:
             form.prepared.cleanup()
         body = self.get_serializer(outcome.analysis).data | {"duplicate": outcome.duplicate}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import zlib
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -67,7 +68,7 @@ def _render(
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.axis("off")
-    kwargs: dict[str, object] = {"dpi": dpi, "transparent": transparent}
+    kwargs: dict[str, Any] = {"dpi": dpi, "transparent": transparent}
     if quality is not None:
         kwargs["pil_kwargs"] = {"quality": quality}
     fig.savefig(path, **kwargs)

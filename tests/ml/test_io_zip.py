@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXCERPT = FIXTURES / "mitdb_100_excerpt"
 
 
-def _zip(path: Path, members: dict[str, bytes], **kwargs: object) -> Path:
+def _zip(path: Path, members: dict[str, bytes], **kwargs: Any) -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, **kwargs) as zf:
         for name, data in members.items():
             zf.writestr(name, data)
