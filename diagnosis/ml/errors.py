@@ -1,0 +1,7 @@
+"""Errors raised by the ECG engine."""
+
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    """Bad user input. The message is one plain-English line safe to show the user."""
