@@ -1,0 +1,225 @@
+"""Inference: a record or a traced beat curve -> labels, served from the LiteRT model.
+
+No TensorFlow here (its import alone costs ~5 s and ~700 MB): the model runs through the
+``ai-edge-litert`` interpreter. A :class:`Classifier` is loaded once and reused (the Celery
+worker holds one per process).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from diagnosis.ml import artifacts, render
+from diagnosis.ml import signal as sig
+from diagnosis.ml.classes import CLASS_AAMI, CLASSES
+from diagnosis.ml.errors import InputError
+
+#: Batch size of the record interpreter (the last batch is zero-padded).
+BATCH = 256
+#: Shortest record we analyse, in seconds (fewer than ~2 beats says nothing).
+MIN_RECORD_S = 2.0
+
+
+class RecordLike(Protocol):
+    """What :meth:`Classifier.classify_record` needs (``diagnosis.ml.io.Record`` fits)."""
+
+    signal: np.ndarray
+    fs: float
+    lead: str
+
+
+class _Runner:
+    """One LiteRT interpreter with a fixed batch size."""
+
+    def __init__(self, model_path: Path, batch: int, threads: int) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.batch = batch
+        self.it = Interpreter(model_path=str(model_path), num_threads=threads)
+        details = self.it.get_input_details()
+        for d in details:
+            self.it.resize_tensor_input(d["index"], [batch, *d["shape"][1:]])
+        self.it.allocate_tensors()
+        # Inputs are told apart by rank: image (b, H, W, 1), context (b, N_CONTEXT).
+        self.img_idx = next(d["index"] for d in details if len(d["shape"]) == 4)
+        self.ctx_idx = next(d["index"] for d in details if len(d["shape"]) == 2)
+        self.out_idx = self.it.get_output_details()[0]["index"]
+
+    def __call__(self, images: np.ndarray, context: np.ndarray) -> np.ndarray:
+        n = len(images)
+        out = np.empty((n, len(CLASSES)), dtype=np.float32)
+        for i in range(0, n, self.batch):
+            img = images[i : i + self.batch]
+            ctx = context[i : i + self.batch]
+            m = len(img)
+            if m < self.batch:
+                img = np.concatenate((img, np.zeros((self.batch - m, *img.shape[1:]), np.float32)))
+                ctx = np.concatenate((ctx, np.zeros((self.batch - m, ctx.shape[1]), np.float32)))
+            self.it.set_tensor(self.img_idx, np.ascontiguousarray(img, dtype=np.float32))
+            self.it.set_tensor(self.ctx_idx, np.ascontiguousarray(ctx, dtype=np.float32))
+            self.it.invoke()
+            out[i : i + m] = self.it.get_tensor(self.out_idx)[:m]
+        return out
+
+
+def curve_to_window(curve: np.ndarray) -> np.ndarray:
+    """Map a traced beat curve onto the model's beat window.
+
+    The R peak is taken as the largest deviation from the curve's median (either polarity,
+    like the record detector) and placed at ``PRE``; the curve is assumed to span the same
+    duration as the training window (0.71 s), so it is stretched uniformly to ``WIN``
+    samples about the peak; parts of the window it does not cover repeat its edge values.
+
+    Args:
+        curve: (n,) values in [0, 1], 1 = top of the plot, one per image column.
+    Returns:
+        (WIN,) float32 beat window in [0, 1].
+    """
+    c = np.asarray(curve, dtype=np.float64).ravel()
+    if c.size < 8:
+        raise InputError("The beat image is too small: the traced curve has fewer than 8 columns.")
+    if not np.all(np.isfinite(c)):
+        raise InputError("The beat image could not be traced: the curve has missing values.")
+    p = int(np.argmax(np.abs(c - np.median(c))))
+    step = (c.size - 1) / (sig.WIN - 1)
+    t = p + (np.arange(sig.WIN) - sig.PRE) * step
+    return np.interp(t, np.arange(c.size), c).astype(np.float32)
+
+
+class Classifier:
+    """A loaded, hash-verified model version; reusable and cheap to call."""
+
+    def __init__(self, model_dir: Path, metadata: dict[str, Any], threads: int = 2) -> None:
+        self.model_dir = model_dir
+        self.metadata = metadata
+        self.version: str = metadata["version"]
+        self.threshold: float = float(metadata["uncertainty"]["threshold"])
+        path = model_dir / metadata["serving_file"]
+        self._batch = _Runner(path, BATCH, threads)
+        self._single = _Runner(path, 1, 1)
+
+    @classmethod
+    def load(cls, model_dir: str | Path | None = None, *, threads: int = 2) -> Classifier:
+        """Load a model version (default: the repo's default model; ``$ECG_MODEL_DIR``
+        overrides). Raises ``artifacts.ModelIntegrityError`` on a hash mismatch."""
+        d = artifacts.resolve_model_dir(model_dir)
+        return cls(d, artifacts.load_metadata(d, verify=True), threads=threads)
+
+    # -- low level -------------------------------------------------------------------------
+    def predict_proba(self, images: np.ndarray, context: np.ndarray) -> np.ndarray:
+        """Class probabilities.
+
+        Args:
+            images: (k, H, W) or (k, H, W, 1) float32 from :func:`render.render`.
+            context: (k, N_CONTEXT) float32 (zeros when unavailable).
+        Returns:
+            (k, 8) float32, columns in ``CLASSES`` order.
+        """
+        img = images[..., None] if images.ndim == 3 else images
+        runner = self._single if len(img) == 1 else self._batch
+        return runner(img, context)
+
+    def classify_windows(self, windows: np.ndarray, context: np.ndarray) -> np.ndarray:
+        """Probabilities for (k, WIN) beat windows at 360 Hz with (k, N_CONTEXT) context."""
+        if len(windows) == 0:
+            return np.zeros((0, len(CLASSES)), np.float32)
+        return self.predict_proba(render.render(windows), context)
+
+    # -- contract API ----------------------------------------------------------------------
+    def classify_signal(self, x: np.ndarray, fs: float, lead: str = "") -> dict[str, Any]:
+        """Classify every beat of a one-lead ECG.
+
+        Args:
+            x: (n,) ECG in millivolts at ``fs`` Hz.
+        Returns:
+            The contract's record dict (``input``, ``fs``, ``n_samples``, ``lead``, ``beats``,
+            ``summary``, ``model``); each beat's ``sample`` is at the input rate ``fs``.
+        """
+        t0 = time.perf_counter()
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 1 or not np.isfinite(fs) or fs <= 0:
+            raise InputError("The recording must be one lead with a positive sampling rate.")
+        if not np.all(np.isfinite(x)):
+            raise InputError("The recording contains missing (NaN) or infinite samples.")
+        if len(x) < MIN_RECORD_S * fs:
+            raise InputError(
+                f"The recording is too short: at least {MIN_RECORD_S:g} seconds are needed."
+            )
+        peaks, windows, ctx = sig.process(x, fs)
+        probs = self.classify_windows(windows, ctx)
+        top = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=np.int64)
+        conf = probs.max(axis=1) if len(probs) else np.zeros(0, dtype=np.float32)
+        samples = np.clip(np.round(peaks * (fs / sig.FS)).astype(np.int64), 0, len(x) - 1)
+        beats = [
+            {
+                "sample": int(s),
+                "label": CLASSES[int(k)],
+                "aami": CLASS_AAMI[CLASSES[int(k)]],
+                "confidence": round(float(c), 4),
+                "uncertain": bool(c < self.threshold),
+            }
+            for s, k, c in zip(samples, top, conf, strict=True)
+        ]
+        return {
+            "input": "record",
+            "fs": fs,
+            "n_samples": len(x),
+            "lead": lead,
+            "beats": beats,
+            "summary": self._summary(peaks, top, conf, len(x) / fs, time.perf_counter() - t0),
+            "model": self.version,
+        }
+
+    def classify_record(self, record: RecordLike) -> dict[str, Any]:
+        """Classify a ``diagnosis.ml.io.read_record`` result (see :meth:`classify_signal`)."""
+        return self.classify_signal(record.signal, float(record.fs), record.lead)
+
+    def classify_beat_waveform(self, curve: np.ndarray) -> dict[str, Any]:
+        """Classify one beat traced from an image (no RR context: the model runs image-only).
+
+        Args:
+            curve: (n,) float values in [0, 1], 1 = top, from ``image.read_beat_image``.
+        Returns:
+            ``{"input": "beat_image", "label", "aami", "confidence", "probabilities",
+            "uncertain", "model"}``.
+        """
+        window = curve_to_window(curve)
+        image = render.render(window[None, :])
+        probs = self.predict_proba(image, np.zeros((1, sig.N_CONTEXT), np.float32))[0]
+        k = int(probs.argmax())
+        return {
+            "input": "beat_image",
+            "label": CLASSES[k],
+            "aami": CLASS_AAMI[CLASSES[k]],
+            "confidence": round(float(probs[k]), 4),
+            "probabilities": {c: round(float(p), 4) for c, p in zip(CLASSES, probs, strict=True)},
+            "uncertain": bool(probs[k] < self.threshold),
+            "model": self.version,
+        }
+
+    def _summary(
+        self, peaks: np.ndarray, top: np.ndarray, conf: np.ndarray, duration_s: float, secs: float
+    ) -> dict[str, Any]:
+        n = len(top)
+        counts = {c: int((top == i).sum()) for i, c in enumerate(CLASSES)}
+        aami: dict[str, int] = {}
+        for c, k in counts.items():
+            a = CLASS_AAMI[c] or "none"
+            aami[a] = aami.get(a, 0) + k
+        rr = np.diff(peaks) / sig.FS
+        rr = rr[(rr > 0.2) & (rr < 3.0)]
+        return {
+            "n_beats": n,
+            "duration_s": round(duration_s, 2),
+            "counts": counts,
+            "burden": {c: round(k / n, 4) if n else 0.0 for c, k in counts.items()},
+            "aami_counts": aami,
+            "mean_heart_rate_bpm": round(60.0 / float(rr.mean()), 1) if len(rr) else None,
+            "uncertain": int((conf < self.threshold).sum()),
+            "uncertainty_threshold": self.threshold,
+            "seconds": round(secs, 3),
+        }
