@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -17,14 +18,28 @@ from tests.factories import (
 )
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _plain_http():
-    """With DATABASE_URL set (CI), DEBUG is off and the production security settings apply;
-    the test client and the live server speak plain HTTP on localhost.
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """SQLite tests use a file, not memory, so a real Celery worker process can share it."""
+    from django.conf import settings
 
-    Session-wide and before the live server starts: middleware reads these once.
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        database.setdefault("TEST", {})["NAME"] = str(Path(settings.VAR_DIR) / "test-db.sqlite3")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_settings(tmp_path_factory):
+    """Settings every test shares, applied once before the live server starts (middleware
+    reads them once).
+
+    With DATABASE_URL set (CI), DEBUG is off and the production security settings apply;
+    the test client and the live server speak plain HTTP on localhost. Uploads go to a
+    temporary folder that worker processes started by tests share.
     """
     from django.conf import settings
+
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False

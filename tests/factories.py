@@ -66,3 +66,62 @@ class DoctorFactory(UserFactory):
 class AdminFactory(UserFactory):
     role = Role.ADMIN
     is_staff = True
+
+
+class ModelVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "diagnosis.ModelVersion"
+        django_get_or_create = ("version",)
+
+    version = "test-model-1"
+    directory = "test-model-1"
+    is_active = True
+    metadata = factory.LazyFunction(
+        lambda: {
+            "aami_map": {"NOR": "N", "PVC": "V"},
+            "metrics": {
+                "inter_patient_DS2": {
+                    "classes8_per_class": {"NOR": {"se": 0.95, "ppv": 0.9}, "PVC": {"se": 0.9, "ppv": 0.8}},
+                    "aami_per_class": {"N": {"se": 0.95, "ppv": 0.96}, "V": {"se": 0.9, "ppv": 0.8}},
+                }
+            },
+        }
+    )
+
+
+BEAT_RESULT = {
+    "input": "beat_image",
+    "label": "PVC",
+    "aami": "V",
+    "confidence": 0.93,
+    "probabilities": {"NOR": 0.05, "PVC": 0.93, "APC": 0.02},
+    "uncertain": False,
+    "model": "test-model-1",
+}
+
+
+class RecordingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "diagnosis.Recording"
+
+    owner = factory.SubFactory(UserFactory)
+    kind = "beat_image"
+    file_format = "png"
+    original_name = "beat.png"
+    size_bytes = 3
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    file = factory.django.FileField(filename="x.png", data=b"png")
+
+
+class AnalysisFactory(factory.django.DjangoModelFactory):
+    """A finished beat-image analysis (no engine run)."""
+
+    class Meta:
+        model = "diagnosis.Analysis"
+
+    recording = factory.SubFactory(RecordingFactory)
+    status = "done"
+    label = "PVC"
+    confidence = 0.93
+    result = factory.LazyFunction(lambda: dict(BEAT_RESULT))
+    model_version = factory.SubFactory(ModelVersionFactory)

@@ -59,7 +59,9 @@ def test_a_missing_weight_file_is_refused(model_dir: Path, tmp_path: Path) -> No
         Classifier.load(bad)
 
 
-def test_env_var_chooses_the_model_dir(model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_var_chooses_the_model_dir(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     other = tmp_path / "copy-1"
     shutil.copytree(model_dir, other)
     monkeypatch.setenv("ECG_MODEL_DIR", str(other))
