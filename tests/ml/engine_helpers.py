@@ -17,7 +17,12 @@ def load_excerpt(name: str) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
 
     rec = wfdb.rdrecord(str(FIXTURES / name))
     ann = wfdb.rdann(str(FIXTURES / name), "atr")
-    return rec.p_signal[:, 0].astype(np.float64), float(rec.fs), np.asarray(ann.sample), np.asarray(ann.symbol)
+    return (
+        rec.p_signal[:, 0].astype(np.float64),
+        float(rec.fs),
+        np.asarray(ann.sample),
+        np.asarray(ann.symbol),
+    )
 
 
 def excerpt_names() -> list[str]:
