@@ -1,4 +1,4 @@
-"""Engine speed benchmark (not a test): writes benchmarks/engine_speed.json and a RESULTS.md section.
+"""Engine speed benchmark (not a test): engine_speed.json and a RESULTS.md section.
 
 Run from the repo root: ``python benchmarks/engine_speed.py`` (needs ../shared/data/mitdb for
 the full-record and detector numbers). Targets on the 2-core machine: one beat image <= 20 ms
@@ -31,7 +31,7 @@ from diagnosis.ml.predict import Classifier  # noqa: E402
 
 def _have_io() -> bool:
     try:
-        import diagnosis.ml.image  # noqa: F401
+        import diagnosis.ml.image
         import diagnosis.ml.io  # noqa: F401
     except ImportError:
         return False
@@ -62,7 +62,7 @@ def main() -> int:
     # Windows from a real record when we have one, else synthetic beats.
     if have_data:
         x, fs, _ = ds.read_mitdb_lead(data, "100")
-        peaks, windows, ctx = sig.process(x, fs)
+        _, windows, ctx = sig.process(x, fs)
     else:
         rng = np.random.default_rng(0)
         windows = rng.normal(size=(2048, sig.WIN)).astype(np.float32)
@@ -83,7 +83,9 @@ def main() -> int:
             res["beat_image_ms"] = round(
                 _median_ms(lambda: clf.classify_beat_waveform(read_beat_image(png)), 50), 2
             )
-            res["beat_image_note"] = "read_beat_image(256x256 PNG) + classify_beat_waveform, median of 50"
+            res["beat_image_note"] = (
+                "read_beat_image(256x256 PNG) + classify_beat_waveform, median of 50"
+            )
         curve = render.normalise(one[None])[0]
         clf.classify_beat_waveform(curve)
         res["beat_curve_ms"] = round(_median_ms(lambda: clf.classify_beat_waveform(curve), 100), 2)
@@ -136,17 +138,19 @@ def main() -> int:
 
         # Process start -> first label, in a fresh interpreter.
         code = (
-            "import sys; sys.path.insert(0, %r)\n"
+            f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
             "from diagnosis.ml.predict import Classifier\n"
             "from diagnosis.ml import dataset as ds\n"
             "c = Classifier.load()\n"
             "x, fs, lead = ds.read_mitdb_lead(ds.default_data_dir(), '100')\n"
             "print(c.classify_signal(x[: int(60 * fs)], fs, lead)['beats'][0]['label'])\n"
-        ) % str(ROOT)
+        )
         ts = []
         for _ in range(3):
             t = time.perf_counter()
-            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            )
             ts.append(time.perf_counter() - t)
         res["process_start_to_first_label_s"] = round(float(np.median(ts)), 3)
         res["first_label"] = out.stdout.strip()
@@ -163,8 +167,18 @@ def _markdown(res: dict) -> str:  # type: ignore[type-arg]
         ("one beat image once loaded (PNG -> label)", res.get("beat_image_ms"), "ms", 20),
         ("one traced beat curve once loaded", res.get("beat_curve_ms"), "ms", 20),
         ("batched, render + inference per beat", b["total_ms_per_beat"], "ms", 1),
-        ("30-min 2-lead 360 Hz record (mitdb 100) file -> labels", res.get("record_100_file_to_labels_s"), "s", 5),
-        ("process start -> first label (fresh python)", res.get("process_start_to_first_label_s"), "s", 5),
+        (
+            "30-min 2-lead 360 Hz record (mitdb 100) file -> labels",
+            res.get("record_100_file_to_labels_s"),
+            "s",
+            5,
+        ),
+        (
+            "process start -> first label (fresh python)",
+            res.get("process_start_to_first_label_s"),
+            "s",
+            5,
+        ),
     ]
     lines = [
         "## ECG engine: speed",

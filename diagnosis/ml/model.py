@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from diagnosis.ml.classes import CLASSES
-from diagnosis.ml.render import H, W
+from diagnosis.ml.render import CHANNELS, H, W
 from diagnosis.ml.signal import N_CONTEXT
 
 
 def build_model(n_classes: int = len(CLASSES), seed: int = 0) -> Any:
-    """Keras functional model with inputs ``image`` (H, W, 1) and ``context`` (N_CONTEXT,).
+    """Keras functional model with inputs ``image`` (H, W, 2) and ``context`` (N_CONTEXT,).
+
+    Image channel 0 is the beat, channel 1 the record's dominant beat drawn the same way
+    (zeros without record context), so morphology is judged relative to the patient.
 
     The context branch sees RR timing and template similarity; its last component is the
     availability flag, so the network learns to rely on the image alone when it is 0.
@@ -25,7 +28,7 @@ def build_model(n_classes: int = len(CLASSES), seed: int = 0) -> Any:
     from keras import layers
 
     keras.utils.set_random_seed(seed)
-    img = keras.Input((H, W, 1), name="image")
+    img = keras.Input((H, W, CHANNELS), name="image")
     ctx = keras.Input((N_CONTEXT,), name="context")
 
     def conv(x: Any, filters: int, k: int, stride: int = 1) -> Any:
@@ -40,11 +43,11 @@ def build_model(n_classes: int = len(CLASSES), seed: int = 0) -> Any:
     x = conv(x, 64, 3)
     x = layers.MaxPooling2D()(x)  # 4x4
     x = layers.Flatten()(x)
-    x = layers.Dense(96, activation="relu")(x)
+    x = layers.Dense(64, activation="relu")(x)
     c = layers.Dense(32, activation="relu")(ctx)
     c = layers.Dense(32, activation="relu")(c)
     z = layers.Concatenate()([x, c])
-    z = layers.Dropout(0.3)(z)
+    z = layers.Dropout(0.4)(z)
     z = layers.Dense(64, activation="relu")(z)
     out = layers.Dense(n_classes, activation="softmax", name="probs")(z)
     return keras.Model([img, ctx], out, name="ecg_beat_cnn")

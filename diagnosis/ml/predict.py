@@ -114,20 +114,22 @@ class Classifier:
         """Class probabilities.
 
         Args:
-            images: (k, H, W) or (k, H, W, 1) float32 from :func:`render.render`.
+            images: (k, H, W, CHANNELS) float32 from :func:`render.model_input`.
             context: (k, N_CONTEXT) float32 (zeros when unavailable).
         Returns:
             (k, 8) float32, columns in ``CLASSES`` order.
         """
-        img = images[..., None] if images.ndim == 3 else images
-        runner = self._single if len(img) == 1 else self._batch
-        return runner(img, context)
+        runner = self._single if len(images) == 1 else self._batch
+        return runner(images, context)
 
     def classify_windows(self, windows: np.ndarray, context: np.ndarray) -> np.ndarray:
-        """Probabilities for (k, WIN) beat windows at 360 Hz with (k, N_CONTEXT) context."""
+        """Probabilities for all (k, WIN) beat windows of one record at 360 Hz with their
+        (k, N_CONTEXT) context; the record template is the median of these windows."""
         if len(windows) == 0:
             return np.zeros((0, len(CLASSES)), np.float32)
-        return self.predict_proba(render.render(windows), context)
+        template = sig.record_template(windows)
+        img = render.model_input(render.render(windows), template, context[:, -1] > 0)
+        return self.predict_proba(img, context)
 
     # -- contract API ----------------------------------------------------------------------
     def classify_signal(self, x: np.ndarray, fs: float, lead: str = "") -> dict[str, Any]:
@@ -188,7 +190,7 @@ class Classifier:
             "uncertain", "model"}``.
         """
         window = curve_to_window(curve)
-        image = render.render(window[None, :])
+        image = render.model_input(render.render(window[None, :]), None, np.zeros(1, bool))
         probs = self.predict_proba(image, np.zeros((1, sig.N_CONTEXT), np.float32))[0]
         k = int(probs.argmax())
         return {

@@ -20,6 +20,8 @@ W: int = 64
 SPC: int = WIN // W
 #: Default drawing style, the style used for inference.
 MARGIN: float = 4.0
+#: Input channels: the beat, and the record's dominant beat (zeros when unknown).
+CHANNELS: int = 2
 HALF_WIDTH: float = 0.8
 
 
@@ -92,6 +94,26 @@ def render(
     dist = np.maximum(np.maximum(top[:, None, :] - _ROWS, _ROWS - bot[:, None, :]), 0.0)
     hw = np.broadcast_to(np.asarray(half_width, dtype=np.float32), (k,))[:, None, None]
     return np.clip(hw + 0.5 - dist, 0.0, 1.0).astype(np.float32)
+
+
+def model_input(
+    beats: np.ndarray, template: np.ndarray | None, has_context: np.ndarray
+) -> np.ndarray:
+    """Stack beat images with the record template image into the CNN input.
+
+    Args:
+        beats: (k, H, W) rendered beats.
+        template: (WIN,) the record's dominant beat window, or None (single beat image).
+        has_context: (k,) bool; the template channel is zero where False.
+    Returns:
+        (k, H, W, CHANNELS) float32.
+    """
+    out = np.zeros((*beats.shape, CHANNELS), np.float32)
+    out[..., 0] = beats
+    if template is not None:
+        t = render(np.asarray(template, np.float32)[None, :])[0]
+        out[np.asarray(has_context, bool), :, :, 1] = t
+    return out
 
 
 def to_png_array(image: np.ndarray) -> np.ndarray:

@@ -32,10 +32,10 @@ from diagnosis.ml.classes import (
 
 #: Beats per class drawn each epoch: (minimum, maximum); NOR is capped hardest.
 EPOCH_PLAN: dict[str, tuple[int, int]] = {
-    "NOR": (14000, 14000),
+    "NOR": (16000, 16000),
     "LBB": (2500, 4000),
     "RBB": (2500, 4000),
-    "APC": (2700, 2700),
+    "APC": (1800, 1800),
     "PVC": (3000, 4500),
     "PAB": (2500, 3500),
     "VEB": (800, 800),
@@ -46,18 +46,29 @@ UNCERTAIN_THRESHOLD = 0.6
 
 @dataclass
 class BeatSet:
-    """Beats with labels: wide windows, context, class index, record of origin."""
+    """Beats with labels: wide windows, context, record template, class index, record."""
 
     wide: np.ndarray
     context: np.ndarray
+    template: np.ndarray  # (k, WIN) the beat's record template (median detected beat)
     y: np.ndarray
     record: np.ndarray
     sources: dict[str, Any] = field(default_factory=dict)
 
     def subset(self, idx: np.ndarray) -> BeatSet:
         return BeatSet(
-            self.wide[idx], self.context[idx], self.y[idx], self.record[idx], self.sources
+            self.wide[idx],
+            self.context[idx],
+            self.template[idx],
+            self.y[idx],
+            self.record[idx],
+            self.sources,
         )
+
+    @staticmethod
+    def concat(parts: list[BeatSet]) -> BeatSet:
+        fields = ("wide", "context", "template", "y", "record")
+        return BeatSet(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields))
 
 
 def collect(
@@ -68,7 +79,7 @@ def collect(
     only_symbols: set[str] | None = None,
 ) -> BeatSet:
     """Labelled detected beats of ``records`` (unmatched detections, unmapped symbols dropped)."""
-    wides, ctxs, ys, recs = [], [], [], []
+    wides, ctxs, tmpls, ys, recs = [], [], [], [], []
     counts: dict[str, int] = {}
     for r in records:
         b = ds.record_beats(data_dir, r, cache_dir)
@@ -79,12 +90,16 @@ def collect(
         y = np.array([CLASSES.index(symbol_map[s]) for s in b.symbol[keep]], dtype=np.int64)
         wides.append(b.wide[keep])
         ctxs.append(b.context[keep])
+        # Same template as inference: median of every detected beat's window in the record.
+        t = sig.record_template(augment.crop_window(b.wide))
+        tmpls.append(np.repeat(t[None, :], int(keep.sum()), axis=0))
         ys.append(y)
         recs.append(np.full(len(y), r))
         counts[r] = len(y)
     return BeatSet(
         np.concatenate(wides),
         np.concatenate(ctxs),
+        np.concatenate(tmpls),
         np.concatenate(ys),
         np.concatenate(recs),
         {"beats_per_record": counts},
@@ -108,9 +123,20 @@ def epoch_indices(
     return allidx
 
 
-def clean_images(wide: np.ndarray) -> np.ndarray:
-    """Inference-style images (no augmentation) from wide windows: (k, H, W, 1)."""
-    return render.render(augment.crop_window(wide))[..., None]
+def model_inputs(beats: BeatSet, images: np.ndarray, context: np.ndarray) -> np.ndarray:
+    """CNN image input: beat images plus each beat's record-template image (where context)."""
+    out = np.zeros((*images.shape, render.CHANNELS), np.float32)
+    out[..., 0] = images
+    has = context[:, -1] > 0
+    if has.any():
+        out[has, :, :, 1] = render.render(beats.template[has])
+    return out
+
+
+def clean_inputs(beats: BeatSet) -> tuple[np.ndarray, np.ndarray]:
+    """Inference-style inputs (no augmentation, context kept): (images, context)."""
+    img = render.render(augment.crop_window(beats.wide))
+    return model_inputs(beats, img, beats.context), beats.context
 
 
 def make_sequence(beats: BeatSet, batch: int, seed: int, plan: dict[str, tuple[int, int]]) -> Any:
@@ -128,9 +154,10 @@ def make_sequence(beats: BeatSet, batch: int, seed: int, plan: dict[str, tuple[i
 
         def __getitem__(self, i: int) -> Any:
             j = self.idx[i * batch : (i + 1) * batch]
-            img = augment.augment_images(beats.wide[j], self.rng)[..., None]
-            ctx = augment.drop_context(beats.context[j], self.rng)
-            y = np.eye(len(CLASSES), dtype=np.float32)[beats.y[j]]
+            sub = beats.subset(j)
+            ctx = augment.drop_context(sub.context, self.rng)
+            img = model_inputs(sub, augment.augment_images(sub.wide, self.rng), ctx)
+            y = np.eye(len(CLASSES), dtype=np.float32)[sub.y]
             return (img, ctx), y
 
         def on_epoch_end(self) -> None:
@@ -161,7 +188,7 @@ def fit(
     model.compile(keras.optimizers.Adam(lr), "categorical_crossentropy", metrics=["accuracy"])
     val_data = None
     if val is not None:
-        val_data = ((clean_images(val.wide), val.context), np.eye(len(CLASSES))[val.y])
+        val_data = ((clean_inputs(val)), np.eye(len(CLASSES))[val.y])
 
     class Log(keras.callbacks.Callback):
         def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
@@ -261,12 +288,7 @@ def train_shipped(
     rng = np.random.default_rng(seed)
     if len(paced.y) > paced_max:
         paced = paced.subset(np.sort(rng.choice(len(paced.y), paced_max, replace=False)))
-    allb = BeatSet(
-        np.concatenate((train.wide, paced.wide)),
-        np.concatenate((train.context, paced.context)),
-        np.concatenate((train.y, paced.y)),
-        np.concatenate((train.record, paced.record)),
-    )
+    allb = BeatSet.concat([train, paced])
     # A small random hold-out of the training records, for monitoring only (DS2 is never
     # used for any choice).
     perm = rng.permutation(len(allb.y))
@@ -330,7 +352,7 @@ def train_intra(
     test, train = allb.subset(perm[:n_test]), allb.subset(perm[n_test:])
     plan = {c: (lo, hi) for c, (lo, hi) in EPOCH_PLAN.items()}
     model, hist = fit(train, epochs=epochs, seed=seed, plan=plan, log=log)
-    prob = predict_keras(model, clean_images(test.wide), test.context)
+    prob = predict_keras(model, *clean_inputs(test))
     pred = prob.argmax(1)
     cm = np.zeros((len(CLASSES), len(CLASSES)), dtype=np.int64)
     np.add.at(cm, (test.y, pred), 1)

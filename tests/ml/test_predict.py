@@ -96,7 +96,7 @@ def _beat_curve(name: str, symbol: str) -> np.ndarray:
 
 
 def test_a_single_beat_curve_is_classified_without_context(clf: Classifier) -> None:
-    res = clf.classify_beat_waveform(_beat_curve("mitdb_214_33840", "L"))
+    res = clf.classify_beat_waveform(_beat_curve("mitdb_109_360", "L"))
     assert res["input"] == "beat_image"
     assert set(res["probabilities"]) == set(CLASSES)
     assert abs(sum(res["probabilities"].values()) - 1) < 1e-3

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from diagnosis.ml import dataset as ds
-from diagnosis.ml.classes import BEAT_SYMBOLS
 from diagnosis.ml import signal as sig
+from diagnosis.ml.classes import BEAT_SYMBOLS
 from tests.ml.engine_helpers import excerpt_names, load_excerpt
 
 
