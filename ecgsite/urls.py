@@ -16,6 +16,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("specialists/", include("specialists.urls")),
+    path("conditions/", include("specialists.condition_urls")),
     path("admin/", admin.site.urls),
 ]
 
