@@ -78,8 +78,13 @@ def parse(data: bytes, *, existing_keys: set[tuple[str, str, str]]) -> ParsedFil
     text = decode(data)
     if not text.strip():
         raise ImportFileError("The file is empty.")
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    # csv.reader rather than DictReader: DictReader skips blank lines silently, which
+    # would make the reported line numbers drift.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except csv.Error as error:
+        raise ImportFileError(f"Line 1: the CSV is malformed ({error}).") from error
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     unknown = [name for name in header if name not in ALL_COLUMNS]
     duplicated = sorted({name for name in header if header.count(name) > 1})
@@ -96,22 +101,22 @@ def parse(data: bytes, *, existing_keys: set[tuple[str, str, str]]) -> ParsedFil
             + "; ".join(problems)
             + f". Expected columns: {', '.join(ALL_COLUMNS)}."
         )
-    reader.fieldnames = header
 
     result = ParsedFile()
     seen: dict[tuple[str, str, str], int] = {}
-    next_line = 2
+    next_line = reader.line_num + 1
     try:
-        for count, raw in enumerate(reader, start=1):
+        for count, cells in enumerate(reader, start=1):
             line, next_line = next_line, reader.line_num + 1
             if count > MAX_ROWS:
                 raise ImportFileError(f"The file has more than {MAX_ROWS} rows; split it.")
-            if None in raw:
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank line, as spreadsheets leave at the end
+            if len(cells) > len(header):
                 result.rejected.append(RejectedRow(line, ["more values than columns"]))
                 continue
-            values = {key: (value or "").strip() for key, value in raw.items()}
-            if not any(values.values()):
-                continue  # a blank line, as spreadsheets leave at the end
+            # A short row is padded: its missing cells count as empty.
+            values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
             specialist, reasons = _check_row(values)
             if specialist is not None:
                 key = natural_key(specialist.name, specialist.clinic, specialist.city)
