@@ -16,7 +16,7 @@ class DirectorySearchForm(forms.Form):
         label="Specialty", required=False, choices=[("", "Any specialty"), *Specialty.choices]
     )
     city = forms.CharField(label="City", required=False, max_length=100)
-    near = forms.ChoiceField(label="Sort by distance from", required=False)
+    near = forms.ChoiceField(label="Sort by distance from a city", required=False)
     # Filled in by the "Use my location" button, rounded in the browser to about 1 km.
     lat = forms.FloatField(
         required=False, min_value=-90, max_value=90, widget=forms.HiddenInput
@@ -29,7 +29,7 @@ class DirectorySearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.cities = {centre.label: centre for centre in cities}
         self.fields["near"].choices = [  # type: ignore[attr-defined]
-            ("", "No city (name order)"),
+            ("", "Choose a city"),
             *((label, label) for label in self.cities),
         ]
         self.fields["q"].widget.attrs.update(placeholder="e.g. Heart Clinic", autocomplete="off")

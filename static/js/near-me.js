@@ -8,7 +8,8 @@
   if (!button || !form || !("geolocation" in navigator)) {
     return;
   }
-  button.hidden = false;
+  // Without JavaScript or geolocation the button stays hidden; the city list still works.
+  document.getElementById("near-me-wrap").hidden = false;
   button.addEventListener("click", function () {
     button.disabled = true;
     status.textContent = "Asking your browser for your location…";
@@ -29,7 +30,7 @@
       { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 }
     );
   });
-  // Choosing a city replaces a previous "my location".
+  // Choosing a city replaces a previous "my location" (applied when the form is sent).
   form.elements.near.addEventListener("change", function () {
     form.elements.lat.value = "";
     form.elements.lon.value = "";
