@@ -18,12 +18,8 @@ class DirectorySearchForm(forms.Form):
     city = forms.CharField(label="City", required=False, max_length=100)
     near = forms.ChoiceField(label="Sort by distance from a city", required=False)
     # Filled in by the "Use my location" button, rounded in the browser to about 1 km.
-    lat = forms.FloatField(
-        required=False, min_value=-90, max_value=90, widget=forms.HiddenInput
-    )
-    lon = forms.FloatField(
-        required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
-    )
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, cities: list[CityCentre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -121,9 +121,7 @@ def parse(data: bytes, *, existing_keys: set[tuple[str, str, str]]) -> ParsedFil
             if specialist is not None:
                 key = natural_key(specialist.name, specialist.clinic, specialist.city)
                 if key in seen:
-                    reasons.append(
-                        f"same name, clinic and city as line {seen[key]} of this file"
-                    )
+                    reasons.append(f"same name, clinic and city as line {seen[key]} of this file")
                 elif key in existing_keys:
                     reasons.append("a specialist with this name, clinic and city already exists")
                 else:
@@ -148,6 +146,7 @@ def _check_row(values: dict[str, str]) -> tuple[Specialist | None, list[str]]:
         reasons.append(f"phone {phone!r} is not a phone number")
     if reasons:
         return None, reasons
+    assert latitude is not None and longitude is not None  # required, so reported above
 
     specialist = Specialist(
         name=" ".join(values["name"].split()),

@@ -84,9 +84,7 @@ class Specialist(models.Model):
     email = models.EmailField(blank=True)
     website = models.CharField(max_length=300, blank=True, validators=[WEB_URL_VALIDATOR])
     latitude = models.DecimalField(max_digits=9, decimal_places=6, validators=LATITUDE_VALIDATORS)
-    longitude = models.DecimalField(
-        max_digits=9, decimal_places=6, validators=LONGITUDE_VALIDATORS
-    )
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, validators=LONGITUDE_VALIDATORS)
     languages = models.CharField(
         max_length=200, blank=True, help_text="Comma-separated, e.g. English, French"
     )

@@ -75,7 +75,9 @@ class ImportReport:
 
 
 @transaction.atomic
-def specialists_import(*, data: bytes, partial: bool = False, is_demo: bool = False) -> ImportReport:
+def specialists_import(
+    *, data: bytes, partial: bool = False, is_demo: bool = False
+) -> ImportReport:
     """Import specialists from a CSV file's bytes (format: ``specialists.importing``).
 
     Every row is checked first: required fields, numbers and ranges, email and web
@@ -118,9 +120,7 @@ def nearest_specialists(
     computed in Python, so the same code serves SQLite and PostgreSQL; a directory of a
     few thousand rows takes milliseconds.
     """
-    queryset = Specialist.objects.listed().matching(
-        text=text, specialty=specialty or "", city=city
-    )
+    queryset = Specialist.objects.listed().matching(text=text, specialty=specialty or "", city=city)
     items = [
         NearbySpecialist(
             specialist=s,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from typing import Any
+
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,31 +21,33 @@ PAGE_SIZE = 10
 def directory(request: HttpRequest) -> HttpResponse:
     cities = services.city_centres()
     form = DirectorySearchForm(request.GET or None, cities=cities)
-    data: dict = {}
+    data: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()  # fields that fail are left out; the others still apply
         data = form.cleaned_data
     text, specialty, city = data.get("q", ""), data.get("specialty", ""), data.get("city", "")
     lat, lon, near = data.get("lat"), data.get("lon"), data.get("near", "")
 
+    point: tuple[float, float] | None = None
     origin = ""
     if lat is not None and lon is not None:
-        origin = "your location"
+        point, origin = (lat, lon), "your location"
     elif near and near in form.cities:
         centre = form.cities[near]
-        lat, lon, origin = centre.latitude, centre.longitude, f"the centre of {centre.label}"
+        point = (centre.latitude, centre.longitude)
+        origin = f"the centre of {centre.label}"
 
-    results: list[services.NearbySpecialist] | list[Specialist]
-    if origin:
-        results = services.nearest_specialists(
-            latitude=lat,  # type: ignore[arg-type]  # set together with origin above
-            longitude=lon,  # type: ignore[arg-type]
+    page: Page[Any]
+    if point is not None:
+        nearby = services.nearest_specialists(
+            latitude=point[0],
+            longitude=point[1],
             limit=None,
             specialty=specialty,
             text=text,
             city=city,
         )
-        page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(nearby, PAGE_SIZE).get_page(request.GET.get("page"))
         items = list(page.object_list)
     else:
         queryset = Specialist.objects.listed().matching(text=text, specialty=specialty, city=city)
@@ -72,8 +76,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 def condition_index(request: HttpRequest) -> HttpResponse:
     conditions = list(Condition.objects.published())
     groups = [
-        (label, [c for c in conditions if c.kind == kind])
-        for kind, label in ConditionKind.choices
+        (label, [c for c in conditions if c.kind == kind]) for kind, label in ConditionKind.choices
     ]
     return render(request, "conditions/index.html", {"groups": groups})
 

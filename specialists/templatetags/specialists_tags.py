@@ -5,6 +5,8 @@ Every piece of text is escaped first; the only markup produced is <p>, <br>, <ul
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -28,30 +30,13 @@ def plain_text(value: object) -> SafeString:
     html: list[str] = []
     for block in text.split("\n\n"):
         lines = [line for line in block.split("\n") if line.strip()]
-        if not lines:
-            continue
-        paragraph: list[str] = []
-        items: list[str] = []
-
-        def flush_paragraph() -> None:
-            if paragraph:
-                html.append("<p>" + "<br>".join(escape(p.strip()) for p in paragraph) + "</p>")
-                paragraph.clear()
-
-        def flush_items() -> None:
-            if items:
-                html.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>")
-                items.clear()
-
-        for line in lines:
-            if _is_bullet(line):
-                flush_paragraph()
-                items.append(line.lstrip()[2:].strip())
+        # Consecutive lines of the same kind (bullet or not) make one <ul> or one <p>.
+        for is_list, run in groupby(lines, key=_is_bullet):
+            if is_list:
+                items = (escape(line.lstrip()[2:].strip()) for line in run)
+                html.append("<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>")
             else:
-                flush_items()
-                paragraph.append(line)
-        flush_paragraph()
-        flush_items()
+                html.append("<p>" + "<br>".join(escape(line.strip()) for line in run) + "</p>")
     # Safe: every user-supplied fragment above went through escape().
     return mark_safe("\n".join(html))  # noqa: S308
 

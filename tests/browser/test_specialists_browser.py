@@ -40,9 +40,9 @@ def test_near_me_on_a_phone_lists_the_nearest_demo_specialist_first(
     page.set_default_timeout(15_000)
     page.on(
         "request",
-        lambda request: external.append(request.url)
-        if not request.url.startswith(live_server.url)
-        else None,
+        lambda request: (
+            external.append(request.url) if not request.url.startswith(live_server.url) else None
+        ),
     )
 
     page.goto(live_server.url + "/specialists/")
@@ -55,9 +55,11 @@ def test_near_me_on_a_phone_lists_the_nearest_demo_specialist_first(
     assert first.locator(".specialist-name").inner_text() == expected[0].specialist.name
     assert cards.nth(1).locator(".specialist-name").inner_text() == expected[1].specialist.name
     assert first.locator(".distance").inner_text().endswith(("km", " m"))
-    assert first.get_by_role("link", name=re.compile(r"^Call ")).get_attribute(
-        "href"
-    ).startswith("tel:+33")
+    assert (
+        first.get_by_role("link", name=re.compile(r"^Call "))
+        .get_attribute("href")
+        .startswith("tel:+33")
+    )
     # The map is a link away; nothing outside the site was fetched.
     assert "openstreetmap.org" in first.get_by_role("link", name=re.compile("^Map")).get_attribute(
         "href"

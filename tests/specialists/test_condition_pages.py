@@ -44,9 +44,15 @@ def test_every_page_renders_all_sections_sources_and_a_directory_link(client):
         response = client.get(condition.get_absolute_url())
         assert response.status_code == 200, condition.slug
         content = response.content.decode()
-        for heading in ("What it is", "Signs and symptoms", "Causes and risk factors",
-                        "How a doctor confirms it", "When to get emergency help", "What can help",
-                        "Sources"):
+        for heading in (
+            "What it is",
+            "Signs and symptoms",
+            "Causes and risk factors",
+            "How a doctor confirms it",
+            "When to get emergency help",
+            "What can help",
+            "Sources",
+        ):
             assert heading in content, (condition.slug, heading)
         sources = condition.source_list()
         assert len(sources) >= 2, condition.slug

@@ -17,18 +17,37 @@ URL = reverse("specialists:directory")
 
 @pytest.fixture
 def listings():
-    SpecialistFactory(name="Dr Alice Heart", clinic="North Clinic", city="London",
-                      latitude=Decimal("51.5074"), longitude=Decimal("-0.1278"))
-    SpecialistFactory(name="Dr Bruno Rhythm", clinic="Rive Gauche Hospital", city="Paris",
-                      country="France", specialty=Specialty.ELECTROPHYSIOLOGY,
-                      latitude=Decimal("48.8566"), longitude=Decimal("2.3522"))
-    SpecialistFactory(name="Dr Carla Valve", clinic="South Clinic", city="Madrid",
-                      country="Spain", specialty=Specialty.CARDIAC_SURGERY,
-                      latitude=Decimal("40.4168"), longitude=Decimal("-3.7038"))
+    SpecialistFactory(
+        name="Dr Alice Heart",
+        clinic="North Clinic",
+        city="London",
+        latitude=Decimal("51.5074"),
+        longitude=Decimal("-0.1278"),
+    )
+    SpecialistFactory(
+        name="Dr Bruno Rhythm",
+        clinic="Rive Gauche Hospital",
+        city="Paris",
+        country="France",
+        specialty=Specialty.ELECTROPHYSIOLOGY,
+        latitude=Decimal("48.8566"),
+        longitude=Decimal("2.3522"),
+    )
+    SpecialistFactory(
+        name="Dr Carla Valve",
+        clinic="South Clinic",
+        city="Madrid",
+        country="Spain",
+        specialty=Specialty.CARDIAC_SURGERY,
+        latitude=Decimal("40.4168"),
+        longitude=Decimal("-3.7038"),
+    )
 
 
 def names(response) -> list[str]:
-    return re.findall(r'class="h6 card-title mb-1 specialist-name">([^<]+)<', response.content.decode())
+    return re.findall(
+        r'class="h6 card-title mb-1 specialist-name">([^<]+)<', response.content.decode()
+    )
 
 
 def test_anyone_can_open_the_directory_without_signing_in(client, listings):
@@ -85,8 +104,13 @@ def test_search_and_distance_combine(client, listings):
 
 
 def test_contact_details_are_one_tap_links_and_the_map_is_only_a_link(client):
-    SpecialistFactory(name="Dr Tap", phone="+44 (0)20 7946-0001", email="tap@example.org",
-                      latitude=Decimal("51.5"), longitude=Decimal("-0.12"))
+    SpecialistFactory(
+        name="Dr Tap",
+        phone="+44 (0)20 7946-0001",
+        email="tap@example.org",
+        latitude=Decimal("51.5"),
+        longitude=Decimal("-0.12"),
+    )
     content = client.get(URL).content.decode()
     assert 'href="tel:+440207946000' in content
     assert 'href="mailto:tap@example.org"' in content
