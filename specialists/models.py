@@ -136,6 +136,11 @@ class Specialist(models.Model):
         return f"tel:{'+' if self.phone.strip().startswith('+') else ''}{digits}"
 
     @property
+    def website_url(self) -> str:
+        """The website for an href: only http(s), even if a row skipped validation."""
+        return self.website if self.website.startswith(("https://", "http://")) else ""
+
+    @property
     def map_url(self) -> str:
         """A link to OpenStreetMap at the listing's coordinates (a link, never an embed)."""
         lat, lon = f"{self.latitude:.5f}", f"{self.longitude:.5f}"

@@ -123,3 +123,9 @@ def test_contact_details_are_one_tap_links_and_the_map_is_only_a_link(client):
 def test_demo_listings_are_marked(client):
     SpecialistFactory(name="Dr Ada Sample", is_demo=True)
     assert "Demo listing, not a real doctor" in client.get(URL).content.decode()
+
+
+def test_a_website_that_is_not_a_web_address_is_never_a_link(client):
+    # Saved past validation (e.g. by a script): still not rendered as a link.
+    SpecialistFactory(name="Dr Script", website="javascript:alert(1)")
+    assert "javascript:" not in client.get(URL).content.decode()

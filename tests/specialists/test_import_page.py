@@ -44,3 +44,8 @@ def test_an_administrator_imports_and_sees_the_report(client, administrator):
     )
     assert "Imported 1 specialist(s)." in response.content.decode()
     assert Specialist.objects.count() == 1
+
+
+def test_the_administration_home_links_to_the_import_page(client, administrator):
+    client.force_login(administrator)
+    assert URL in client.get(reverse("accounts:staff_home")).content.decode()
