@@ -1,4 +1,4 @@
-"""The directory's "near me" on a phone with a granted location; a condition page on a phone."""
+"""Directory "near me" with a granted location (phone, desktop); a condition page on a phone."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ LYON_STREET = {"latitude": 45.7578, "longitude": 4.8320}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_near_me_on_a_phone_lists_the_nearest_demo_specialist_first(
-    live_server, chromium, screenshot
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_near_me_lists_the_nearest_demo_specialist_first(
+    live_server, chromium, screenshot, viewport
 ):
     demo_specialists_load()
     expected = nearest_specialists(
@@ -29,11 +30,11 @@ def test_near_me_on_a_phone_lists_the_nearest_demo_specialist_first(
         limit=2,
     )
     context = chromium.new_context(
-        viewport=VIEWPORTS["phone"],
+        viewport=VIEWPORTS[viewport],
         geolocation=LYON_STREET,
         permissions=["geolocation"],
-        is_mobile=True,
-        has_touch=True,
+        is_mobile=viewport == "phone",
+        has_touch=viewport == "phone",
     )
     external: list[str] = []
     page = context.new_page()
@@ -65,7 +66,7 @@ def test_near_me_on_a_phone_lists_the_nearest_demo_specialist_first(
         "href"
     )
     assert external == []
-    screenshot(page, "specialists-near-me-phone")
+    screenshot(page, f"specialists-near-me-{viewport}")
     context.close()
 
 
