@@ -18,6 +18,8 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("analyses/", include("diagnosis.urls")),
     path("api/v1/", include("diagnosis.api.urls")),
+    path("specialists/", include("specialists.urls")),
+    path("conditions/", include("specialists.condition_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -68,7 +68,8 @@ def rejected(client, *files, **data) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _logged_in(client, patient):
+def _logged_in_with_empty_storage(client, patient, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
     client.force_login(patient)
 
 

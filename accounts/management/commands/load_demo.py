@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Role, User
+from specialists.demo import demo_specialists_load
 
 DEMO_PATIENT_EMAIL = "demo.patient@example.org"
 DEMO_PASSWORD = "demo-heart-2026"  # noqa: S105 - printed on purpose; DEBUG-only
@@ -34,6 +35,10 @@ class Command(BaseCommand):
             patient.save()
         EmailAddress.objects.update_or_create(
             user=patient, email=patient.email, defaults={"verified": True, "primary": True}
+        )
+        specialists = demo_specialists_load()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo specialists: {specialists} sample listings (marked demo)")
         )
         self.stdout.write(
             self.style.SUCCESS(
