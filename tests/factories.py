@@ -81,8 +81,14 @@ class ModelVersionFactory(factory.django.DjangoModelFactory):
             "aami_map": {"NOR": "N", "PVC": "V"},
             "metrics": {
                 "inter_patient_DS2": {
-                    "classes8_per_class": {"NOR": {"se": 0.95, "ppv": 0.9}, "PVC": {"se": 0.9, "ppv": 0.8}},
-                    "aami_per_class": {"N": {"se": 0.95, "ppv": 0.96}, "V": {"se": 0.9, "ppv": 0.8}},
+                    "classes8_per_class": {
+                        "NOR": {"se": 0.95, "ppv": 0.9},
+                        "PVC": {"se": 0.9, "ppv": 0.8},
+                    },
+                    "aami_per_class": {
+                        "N": {"se": 0.95, "ppv": 0.96},
+                        "V": {"se": 0.9, "ppv": 0.8},
+                    },
                 }
             },
         }

@@ -12,7 +12,7 @@ import numpy as np
 import wfdb
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXCERPT = FIXTURES / "mitdb_100_excerpt"

@@ -28,7 +28,9 @@ def test_a_confirmed_account_gets_a_token_that_authenticates(patient):
 
 def test_an_unconfirmed_account_gets_no_token(patient):
     EmailAddress.objects.filter(user=patient).update(verified=False)
-    response = APIClient().post("/api/v1/auth/token/", {"email": patient.email, "password": PASSWORD})
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"email": patient.email, "password": PASSWORD}
+    )
     assert response.status_code == 400
     assert "Confirm your email" in response.json()["detail"]
 
@@ -48,7 +50,9 @@ def test_token_requests_are_throttled(patient):
     assert codes[-1] == 429
 
 
-def test_upload_returns_202_queued_then_poll_gives_the_contract_result(patient, django_capture_on_commit_callbacks):
+def test_upload_returns_202_queued_then_poll_gives_the_contract_result(
+    patient, django_capture_on_commit_callbacks
+):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(patient)}")
     with django_capture_on_commit_callbacks(execute=True):
@@ -76,7 +80,12 @@ def test_a_wfdb_record_can_be_sent_as_two_file_fields(patient, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
             "/api/v1/analyses/",
-            {"file": [SimpleUploadedFile("r.hea", header), SimpleUploadedFile("mitdb_100_excerpt.dat", data)]},
+            {
+                "file": [
+                    SimpleUploadedFile("r.hea", header),
+                    SimpleUploadedFile("mitdb_100_excerpt.dat", data),
+                ]
+            },
             format="multipart",
         )
     assert response.status_code == 202, response.content
@@ -89,20 +98,30 @@ def test_a_wfdb_record_can_be_sent_as_two_file_fields(patient, django_capture_on
 def test_a_rejected_file_is_a_400_with_the_reason(patient):
     api = APIClient()
     api.force_authenticate(patient)
-    response = api.post("/api/v1/analyses/", {"file": SimpleUploadedFile("x.png", b"\x00\x01MZ binary junk")}, format="multipart")
+    response = api.post(
+        "/api/v1/analyses/",
+        {"file": SimpleUploadedFile("x.png", b"\x00\x01MZ binary junk")},
+        format="multipart",
+    )
     assert response.status_code == 400
     assert list(response.json()) == ["file"]
     assert "not a supported ECG format" in response.json()["file"][0]
     assert not Analysis.objects.exists()
 
 
-def test_a_duplicate_upload_returns_the_earlier_analysis(patient, django_capture_on_commit_callbacks):
+def test_a_duplicate_upload_returns_the_earlier_analysis(
+    patient, django_capture_on_commit_callbacks
+):
     api = APIClient()
     api.force_authenticate(patient)
     png = ecg_files.beat_png("N")
     with django_capture_on_commit_callbacks(execute=True):
-        first = api.post("/api/v1/analyses/", {"file": SimpleUploadedFile("a.png", png)}, format="multipart")
-    second = api.post("/api/v1/analyses/", {"file": SimpleUploadedFile("b.png", png)}, format="multipart")
+        first = api.post(
+            "/api/v1/analyses/", {"file": SimpleUploadedFile("a.png", png)}, format="multipart"
+        )
+    second = api.post(
+        "/api/v1/analyses/", {"file": SimpleUploadedFile("b.png", png)}, format="multipart"
+    )
     assert second.status_code == 200
     assert second.json()["id"] == first.json()["id"] and second.json()["duplicate"] is True
 

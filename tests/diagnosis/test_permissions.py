@@ -17,7 +17,13 @@ from tests.factories import AnalysisFactory, RecordingFactory
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/analyses/{id}/", "/analyses/{id}/status/", "/analyses/{id}/file/", "/analyses/{id}/report/", "/analyses/{id}/trace.json"]
+PAGES = [
+    "/analyses/{id}/",
+    "/analyses/{id}/status/",
+    "/analyses/{id}/file/",
+    "/analyses/{id}/report/",
+    "/analyses/{id}/trace.json",
+]
 API = ["/api/v1/analyses/{id}/"]
 
 
@@ -44,7 +50,7 @@ def test_pages_and_downloads(client, owned, request, url, who, expected):
     assert client.get(url.format(id=owned.id)).status_code == expected
 
 
-@pytest.mark.parametrize("url", PAGES + ["/analyses/", "/analyses/upload/"])
+@pytest.mark.parametrize("url", [*PAGES, "/analyses/", "/analyses/upload/"])
 def test_anonymous_visitors_are_sent_to_login(client, owned, url):
     response = client.get(url.format(id=owned.id))
     assert response.status_code == 302
@@ -54,7 +60,13 @@ def test_anonymous_visitors_are_sent_to_login(client, owned, url):
 @pytest.mark.parametrize("url", API)
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", 401), ("patient", 200), ("other_patient", 404), ("doctor", 404), ("administrator", 200)],
+    [
+        ("anonymous", 401),
+        ("patient", 200),
+        ("other_patient", 404),
+        ("doctor", 404),
+        ("administrator", 200),
+    ],
 )
 def test_api_detail(owned, request, url, who, expected):
     api = APIClient()
@@ -77,7 +89,9 @@ def test_history_and_api_list_show_only_your_own_uploads(client, owned, request,
     assert (str(owned.id) in ids) is mine
 
 
-@pytest.mark.parametrize(("who", "expected"), [("other_patient", 404), ("doctor", 404), ("administrator", 404)])
+@pytest.mark.parametrize(
+    ("who", "expected"), [("other_patient", 404), ("doctor", 404), ("administrator", 404)]
+)
 def test_only_the_owner_can_delete(client, owned, request, who, expected):
     client.force_login(viewer(who, request))
     assert client.post(f"/analyses/{owned.id}/delete/").status_code == expected
