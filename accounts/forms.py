@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from accounts.models import DoctorApplication
+from accounts.models import DoctorApplication, User
 
 
 class DoctorApplicationForm(forms.ModelForm):
@@ -21,3 +21,14 @@ class ApplicationDecisionForm(forms.Form):
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
+
+
+class LocationForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "city", "country"]
+        labels = {
+            "full_name": "Your name",
+            "city": "Your city (to suggest nearby heart specialists)",
+            "country": "Country",
+        }

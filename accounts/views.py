@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
-from accounts.forms import ApplicationDecisionForm, DoctorApplicationForm
+from accounts.forms import ApplicationDecisionForm, DoctorApplicationForm, LocationForm
 from accounts.models import ApplicationStatus, DoctorApplication
 from accounts.permissions import (
     AuthenticatedHttpRequest,
@@ -22,14 +22,21 @@ from accounts.permissions import (
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
+    form = LocationForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your details were saved.")
+        return redirect("accounts:profile")
     return render(
         request,
         "accounts/profile.html",
         {
             "has_totp": has_totp(user),
             "applications": user.doctor_applications.all()[:5],
+            "form": form,
         },
     )
 

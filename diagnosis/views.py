@@ -27,6 +27,9 @@ def _analysis_for(request: HttpRequest, analysis_id: object) -> Analysis:
 
 
 def result_context(analysis: Analysis) -> dict[str, object]:
+    """Everything the result page, its live fragment and the report show."""
+    from specialists import services as specialists
+
     result = analysis.result or {}
     metrics = (
         analysis.model_version.class_metrics(analysis.label) if analysis.model_version else None
@@ -39,7 +42,21 @@ def result_context(analysis: Analysis) -> dict[str, object]:
         "metrics": metrics,
         "probabilities": sorted(probabilities.items(), key=lambda kv: -kv[1]),
         "summary": result.get("summary") or {},
+        "condition": specialists.condition_for_class(analysis.label) if analysis.label else None,
+        "nearby": _nearby_specialists(analysis) if analysis.status == "done" else [],
     }
+
+
+def _nearby_specialists(analysis: Analysis) -> list[object]:
+    """The three specialists nearest the patient's saved city (none saved: none shown)."""
+    from specialists import services as specialists
+
+    owner = analysis.recording.owner
+    if not owner.city:
+        return []
+    return list(
+        specialists.nearest_specialists_to_city(city=owner.city, country=owner.country or None)
+    )
 
 
 @login_required
