@@ -52,6 +52,19 @@ def _test_settings(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_in_process(monkeypatch):
+    """Tests run Celery tasks in-process (embedded mode) even when CI sets a broker; the
+    end-to-end tests switch to a real broker and worker explicitly."""
+    from ecgsite.celery import app as celery_app
+
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url")}
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    celery_app.conf.update(task_always_eager=True, broker_url="memory://")
+    yield
+    celery_app.conf.update(saved)
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     # Rate limits and TOTP replay protection live in the cache.
     cache.clear()
