@@ -1,0 +1,64 @@
+"""A patient uploads a beat image and a WFDB zip in a real browser and sees the results."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import VIEWPORTS
+from tests.diagnosis import ecg_files
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, base_url: str, email: str) -> None:
+    page.goto(base_url + "/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r".*/account/profile/$"))
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_upload_a_beat_image_and_a_wfdb_zip_and_see_both_results(
+    live_server, chromium, screenshot, patient, tmp_path, viewport
+):
+    beat = tmp_path / "my-beat.png"
+    beat.write_bytes(ecg_files.beat_png("N"))
+    record = tmp_path / "mitdb-100-excerpt.zip"
+    record.write_bytes(ecg_files.wfdb_zip())
+
+    context = chromium.new_context(viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    log_in(page, live_server.url, patient.email)
+
+    page.goto(live_server.url + "/analyses/upload/")
+    assert "50 MB" in page.content()
+    screenshot(page, f"upload-form-{viewport}")
+    page.set_input_files("input[name=file]", str(beat))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_selector("#result-label")
+    assert page.locator("#result-label").get_attribute("data-label") == "NOR"
+    page.wait_for_selector("#probabilities-chart")
+    assert "sensitivity" in page.inner_text("#model-accuracy")
+    screenshot(page, f"upload-beat-result-{viewport}")
+
+    page.goto(live_server.url + "/analyses/upload/")
+    page.set_input_files("input[name=file]", str(record))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_selector("#counts-table")
+    page.wait_for_function("document.querySelector('[data-trace-position]').textContent.length > 0")
+    screenshot(page, f"upload-record-result-{viewport}")
+    assert page.inner_text("[data-trace-position]").startswith("Showing 0–10 s of 10 s")
+    page.click("[data-trace-zoom]")  # 10 s -> 4 s
+    page.wait_for_function(
+        "document.querySelector('[data-trace-position]').textContent.startsWith('Showing 0–4 s')"
+    )
+
+    page.goto(live_server.url + "/analyses/")
+    assert page.locator("#history-list a").count() == 2
+    screenshot(page, f"upload-history-{viewport}")
+    context.close()
