@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -66,10 +65,11 @@ def sharing(request: AuthenticatedHttpRequest) -> HttpResponse:
 def share_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     doctor = None
     code = ""
-    if request.POST.get("doctor"):
+    doctor_id = request.POST.get("doctor", "")
+    if doctor_id:
         doctor = (
             User.objects.filter(role=Role.DOCTOR, doctor_profile__isnull=False)
-            .filter(pk=request.POST["doctor"] if request.POST["doctor"].isdigit() else None)
+            .filter(pk=int(doctor_id) if doctor_id.isdigit() else 0)
             .first()
         )
         if doctor is None:
@@ -180,7 +180,7 @@ def review(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpRespon
     start = _float_param(request.POST.get("start") or request.GET.get("start"), 0.0)
     if request.method == "POST" and form.is_valid():
         beat_labels = {
-            int(key.removeprefix("beat-")): value
+            int(key.removeprefix("beat-")): str(value)
             for key, value in request.POST.items()
             if key.startswith("beat-") and key.removeprefix("beat-").isdigit()
         }
@@ -236,11 +236,6 @@ def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "doctors/access_log.html", {"page": page})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_safe(value: object) -> str:
     # A cell starting with = + - @ would run as a formula when opened in a spreadsheet.
     text = str(value)
@@ -249,25 +244,22 @@ def _csv_safe(value: object) -> str:
 
 @admin_required
 @require_GET
-def access_log_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+def access_log_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everyone's access log as CSV, newest first (administrators only)."""
-    writer = csv.writer(_Echo())
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow(["when", "patient", "viewer", "viewer_role", "analysis", "via"])
-        for entry in review_selectors.access_log_all().iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    entry.created_at.isoformat(),
-                    _csv_safe(entry.patient.email),
-                    _csv_safe(entry.viewer_email),
-                    entry.viewer_role,
-                    entry.analysis_ref,
-                    entry.via,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
     response["Cache-Control"] = "private, no-store"
+    writer = csv.writer(response)
+    writer.writerow(["when", "patient", "viewer", "viewer_role", "analysis", "via"])
+    for entry in review_selectors.access_log_all().iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                entry.created_at.isoformat(),
+                _csv_safe(entry.patient.email),
+                _csv_safe(entry.viewer_email),
+                entry.viewer_role,
+                entry.analysis_ref,
+                entry.via,
+            ]
+        )
     return response

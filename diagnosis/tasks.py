@@ -34,7 +34,7 @@ def sweep_analyses() -> int:
     return services.analysis_sweep()
 
 
-@shared_task(name="diagnosis.tasks.send_doctor_digests", queue="inference", ignore_result=True)
+@shared_task(name="diagnosis.tasks.send_doctor_digests", ignore_result=True)
 def send_doctor_digests() -> int:
     """Periodic (beat): each doctor's digest of new uploads from sharing patients."""
     from diagnosis import reviews
@@ -44,7 +44,6 @@ def send_doctor_digests() -> int:
 
 @shared_task(
     name="diagnosis.tasks.send_review_email",
-    queue="inference",
     ignore_result=True,
     autoretry_for=(OSError, ConnectionError),
     retry_backoff=30,
