@@ -264,7 +264,7 @@ class Review(models.Model):
     verdict = models.CharField(max_length=16, choices=Verdict.choices)
     model_label = models.CharField(max_length=8)  # what the model said, kept for the record
     label = models.CharField(max_length=8)  # what the doctor says
-    # [{"sample": int, "model_label": "NOR", "label": "PVC"}, ...] sorted by sample
+    # [{"sample": int, "t": seconds, "model_label": "NOR", "label": "PVC"}, ...] by sample
     beat_corrections = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -134,6 +134,7 @@ def beats_window(
     return {
         "rows": rows,
         "start_s": start_s,
+        "end_s": min(start_s + seconds, duration) if duration else start_s + seconds,
         "seconds": seconds,
         "duration_s": duration,
         "previous_start": max(start_s - seconds, 0.0) if start_s > 0 else None,

@@ -136,6 +136,7 @@ def review_submit(
     if beat_labels:
         if analysis.recording.kind != InputKind.RECORD:
             raise ValidationError("Only a recording has beats to correct.")
+        fs = float((analysis.result or {}).get("fs") or 1.0)
         model_beats = {int(b["sample"]): b["label"] for b in (analysis.result or {})["beats"]}
         for sample, beat_label in beat_labels.items():
             if sample not in model_beats:
@@ -146,6 +147,7 @@ def review_submit(
             else:
                 corrections[sample] = {
                     "sample": sample,
+                    "t": round(sample / fs, 2),  # seconds into the recording, for people
                     "model_label": model_beats[sample],
                     "label": beat_label,
                 }

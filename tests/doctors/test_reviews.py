@@ -57,7 +57,9 @@ def test_correcting_a_beat_of_a_record_creates_a_pending_example_for_that_beat(
     example = LabeledExample.objects.get()
     assert (example.beat_sample, example.label, example.status) == (sample, "PVC", "pending")
     review = Review.objects.get()
-    assert review.beat_corrections == [{"sample": sample, "model_label": "NOR", "label": "PVC"}]
+    assert review.beat_corrections == [
+        {"sample": sample, "t": round(sample / 360, 2), "model_label": "NOR", "label": "PVC"}
+    ]
 
 
 def test_the_review_page_lists_the_beats_of_a_record_with_a_class_select(
@@ -143,7 +145,7 @@ def test_the_patient_reads_the_note_and_corrections_on_the_result_page_and_in_hi
     page = client.get(f"/analyses/{record_analysis.id}/").content.decode()
     assert "Reviewed by a doctor" in page
     assert "Please book an appointment &lt;soon&gt;." in page  # escaped
-    assert f"Beat at sample {sample}: NOR → <strong>APC</strong>" in page
+    assert f"Beat at {sample / 360:.2f} s: NOR → <strong>APC</strong>" in page
     assert 'id="review-link"' not in page  # patients do not get the review button
     history = client.get("/analyses/").content.decode()
     assert "Reviewed by Ada Lovelace · corrected" in history
