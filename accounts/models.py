@@ -6,6 +6,7 @@ approves their application; administrators are staff users with the ``admin`` ro
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -143,6 +144,16 @@ class DoctorApplication(models.Model):
         return f"{self.full_name} ({self.get_specialty_display()}, {self.get_status_display()})"
 
 
+#: Letters and digits that cannot be mistaken for one another when read aloud or typed.
+INVITATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+INVITATION_CODE_LENGTH = 10
+
+
+def invitation_code_generate() -> str:
+    """A random code a doctor gives patients so they can share with them (50 bits)."""
+    return "".join(secrets.choice(INVITATION_ALPHABET) for _ in range(INVITATION_CODE_LENGTH))
+
+
 class DoctorProfile(models.Model):
     """What an approved doctor is known by: created when an application is approved."""
 
@@ -155,6 +166,10 @@ class DoctorProfile(models.Model):
     approved_at = models.DateTimeField(default=timezone.now)
     application = models.OneToOneField(
         DoctorApplication, on_delete=models.PROTECT, related_name="profile"
+    )
+    # Patients type this to share with this doctor; the doctor can replace it at any time.
+    invitation_code = models.CharField(
+        max_length=16, unique=True, default=invitation_code_generate, editable=False
     )
 
     def __str__(self) -> str:

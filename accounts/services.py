@@ -12,6 +12,7 @@ from accounts.models import (
     DoctorProfile,
     Role,
     User,
+    invitation_code_generate,
 )
 
 
@@ -86,3 +87,13 @@ def doctor_application_reject(
     application.decision_note = note.strip()
     application.save()
     return application
+
+
+@transaction.atomic
+def doctor_invitation_code_regenerate(*, profile: DoctorProfile) -> str:
+    """Give a doctor a new invitation code; the old one stops working at once (shares made
+    with it stay)."""
+    profile = DoctorProfile.objects.select_for_update().get(pk=profile.pk)
+    profile.invitation_code = invitation_code_generate()
+    profile.save(update_fields=["invitation_code"])
+    return profile.invitation_code

@@ -21,6 +21,7 @@ def history(
         Analysis.objects.visible_to(user)
         .filter(recording__owner=user)
         .select_related("recording", "model_version")
+        .prefetch_related("reviews__doctor")
     )
     if label:
         analyses = analyses.filter(label=label)

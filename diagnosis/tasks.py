@@ -32,3 +32,25 @@ def classify_analysis(self, analysis_id: str) -> str:
 def sweep_analyses() -> int:
     """Periodic (beat): send again analyses whose message never reached a worker."""
     return services.analysis_sweep()
+
+
+@shared_task(name="diagnosis.tasks.send_doctor_digests", ignore_result=True)
+def send_doctor_digests() -> int:
+    """Periodic (beat): each doctor's digest of new uploads from sharing patients."""
+    from diagnosis import reviews
+
+    return reviews.doctor_digests_send()
+
+
+@shared_task(
+    name="diagnosis.tasks.send_review_email",
+    ignore_result=True,
+    autoretry_for=(OSError, ConnectionError),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_review_email(review_id: int) -> bool:
+    """Tell a patient their result was reviewed (queued when the review commits)."""
+    from diagnosis import reviews
+
+    return reviews.review_email_send(review_id=review_id)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from diagnosis import views
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("<uuid:analysis_id>/file/", views.recording_file, name="file"),
     path("<uuid:analysis_id>/report/", views.report, name="report"),
     path("<uuid:analysis_id>/delete/", views.delete, name="delete"),
+    path("", include("diagnosis.review_urls")),
 ]

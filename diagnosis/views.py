@@ -12,18 +12,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import AuthenticatedHttpRequest
-from diagnosis import findings, selectors, services
+from diagnosis import findings, reviews, selectors, services
 from diagnosis.forms import HistoryFilterForm, UploadForm
 from diagnosis.models import Analysis, InputKind, Recording
 from diagnosis.uploads import ACCEPTED_DESCRIPTION
 
 
 def _analysis_for(request: HttpRequest, analysis_id: object) -> Analysis:
-    """Someone else's analysis is a 404, never a 403: its existence is not disclosed."""
-    return get_object_or_404(
+    """Someone else's analysis is a 404, never a 403: its existence is not disclosed.
+
+    Every view of it by someone other than its owner goes to the owner's access log."""
+    analysis = get_object_or_404(
         Analysis.objects.visible_to(request.user).select_related("recording", "model_version"),
         id=analysis_id,
     )
+    reviews.access_log_record(
+        viewer=request.user, analysis=analysis, via=reviews.access_via_for(request)
+    )
+    return analysis
 
 
 def result_context(analysis: Analysis) -> dict[str, object]:

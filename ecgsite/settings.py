@@ -248,6 +248,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-analyses": {"task": "diagnosis.tasks.sweep_analyses", "schedule": 60.0},
+    # Doctors' digest of new uploads from sharing patients, once a day.
+    "doctor-digests": {"task": "diagnosis.tasks.send_doctor_digests", "schedule": 24 * 3600.0},
 }
 # Redis redelivers an unacknowledged task after this many seconds (acks_late tasks).
 CELERY_BROKER_TRANSPORT_OPTIONS = {

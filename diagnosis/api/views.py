@@ -18,7 +18,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import User
-from diagnosis import services
+from diagnosis import reviews, services
 from diagnosis.api.serializers import (
     AnalysisSerializer,
     TokenRequestSerializer,
@@ -26,7 +26,7 @@ from diagnosis.api.serializers import (
     UploadSerializer,
 )
 from diagnosis.forms import UploadForm
-from diagnosis.models import Analysis
+from diagnosis.models import AccessVia, Analysis
 
 
 class TokenView(APIView):
@@ -77,6 +77,11 @@ class AnalysisViewSet(
         if self.action == "list":
             analyses = analyses.filter(recording__owner=cast(User, self.request.user))
         return analyses.order_by("-created_at")
+
+    def get_object(self) -> Analysis:
+        analysis = super().get_object()
+        reviews.access_log_record(viewer=self.request.user, analysis=analysis, via=AccessVia.API)
+        return analysis
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},

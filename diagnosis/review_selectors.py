@@ -1,0 +1,156 @@
+"""Reads for sharing, the doctor's review queue and the access log. Every analysis read
+starts from ``Analysis.objects.visible_to``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Role, Specialty, User
+from diagnosis.models import (
+    AccessLogEntry,
+    Analysis,
+    InputKind,
+    Review,
+    Share,
+    Status,
+)
+
+#: Review states a doctor can filter the queue by.
+REVIEW_STATES = [("waiting", "Waiting for review"), ("reviewed", "Reviewed by me"), ("all", "All")]
+
+
+def approved_doctors_search(query: str, *, limit: int = 20) -> QuerySet[User]:
+    """Approved, active doctors whose name, specialty or workplace matches ``query``."""
+    query = query.strip()
+    if not query:
+        return User.objects.none()
+    specialties = [code for code, name in Specialty.choices if query.lower() in name.lower()]
+    return (
+        User.objects.filter(role=Role.DOCTOR, is_active=True, doctor_profile__isnull=False)
+        .filter(
+            Q(full_name__icontains=query)
+            | Q(doctor_profile__specialty__in=specialties)
+            | Q(doctor_profile__workplace__icontains=query)
+        )
+        .select_related("doctor_profile")
+        .order_by("full_name")[:limit]
+    )
+
+
+def shares_of_patient(patient: User) -> QuerySet[Share]:
+    return (
+        Share.objects.active()
+        .filter(patient=patient)
+        .select_related("doctor", "doctor__doctor_profile")
+    )
+
+
+def shares_with_doctor(doctor: User) -> list[Share]:
+    """Active shares to ``doctor``; each carries ``waiting``: how many of that patient's
+    analyses wait for this doctor's review."""
+    waiting = dict(
+        review_queue(doctor, state="waiting")
+        .order_by()
+        .values_list("recording__owner_id")
+        .annotate(n=Count("id"))
+        .values_list("recording__owner_id", "n")
+    )
+    shares = list(
+        Share.objects.active()
+        .filter(doctor=doctor)
+        .select_related("patient")
+        .order_by("patient__full_name", "patient__email")
+    )
+    for share in shares:
+        share.waiting = waiting.get(share.patient_id, 0)  # type: ignore[attr-defined]
+    return shares
+
+
+def review_queue(
+    doctor: User,
+    *,
+    patient_id: Any = None,
+    label: str = "",
+    date_from: Any = None,
+    date_to: Any = None,
+    state: str = "waiting",
+) -> QuerySet[Analysis]:
+    """Analyses of patients sharing with ``doctor``: those this doctor has not reviewed
+    first, newest first within each group."""
+    sharing = Share.objects.active().filter(doctor=doctor).values("patient_id")
+    mine = Review.objects.filter(analysis=OuterRef("pk"), doctor=doctor)
+    analyses = (
+        Analysis.objects.visible_to(doctor)
+        .filter(recording__owner__in=sharing)
+        .exclude(recording__owner=doctor)
+        .annotate(reviewed=Exists(mine))
+        .select_related("recording", "recording__owner")
+    )
+    if patient_id:
+        analyses = analyses.filter(recording__owner_id=patient_id)
+    if label:
+        analyses = analyses.filter(label=label)
+    if date_from:
+        analyses = analyses.filter(created_at__date__gte=date_from)
+    if date_to:
+        analyses = analyses.filter(created_at__date__lte=date_to)
+    if state == "waiting":
+        analyses = analyses.filter(status=Status.DONE, reviewed=False)
+    elif state == "reviewed":
+        analyses = analyses.filter(reviewed=True)
+    return analyses.order_by("reviewed", "-created_at")
+
+
+def waiting_count(doctor: User) -> int:
+    return review_queue(doctor, state="waiting").count()
+
+
+def beats_window(
+    analysis: Analysis, *, start_s: float, seconds: float, corrections: dict[int, str]
+) -> dict[str, Any]:
+    """The beats of a record between ``start_s`` and ``start_s + seconds`` for the review
+    table, with the doctor's current class for each."""
+    result = analysis.result or {}
+    fs = float(result.get("fs") or 1.0)
+    beats = result.get("beats") or []
+    duration = (beats[-1]["sample"] / fs) if beats else 0.0
+    duration = max(duration, float((result.get("summary") or {}).get("duration_s") or 0.0))
+    start_s = max(0.0, min(start_s, max(duration - seconds, 0.0)))
+    rows = [
+        {
+            "sample": int(beat["sample"]),
+            "t": round(beat["sample"] / fs, 3),
+            "model_label": beat["label"],
+            "label": corrections.get(int(beat["sample"]), beat["label"]),
+            "corrected": int(beat["sample"]) in corrections,
+            "confidence": beat.get("confidence"),
+            "uncertain": bool(beat.get("uncertain")),
+        }
+        for beat in beats
+        if start_s <= beat["sample"] / fs < start_s + seconds
+    ]
+    return {
+        "rows": rows,
+        "start_s": start_s,
+        "end_s": min(start_s + seconds, duration) if duration else start_s + seconds,
+        "seconds": seconds,
+        "duration_s": duration,
+        "previous_start": max(start_s - seconds, 0.0) if start_s > 0 else None,
+        "next_start": start_s + seconds if start_s + seconds < duration else None,
+    }
+
+
+def is_record(analysis: Analysis) -> bool:
+    return analysis.recording.kind == InputKind.RECORD and bool(
+        (analysis.result or {}).get("beats")
+    )
+
+
+def access_log_of_patient(patient: User) -> QuerySet[AccessLogEntry]:
+    return AccessLogEntry.objects.filter(patient=patient).select_related("viewer", "analysis")
+
+
+def access_log_all() -> QuerySet[AccessLogEntry]:
+    return AccessLogEntry.objects.select_related("patient").order_by("-created_at")

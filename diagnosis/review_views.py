@@ -1,0 +1,265 @@
+"""Pages for sharing (patients), the review queue and reviews (doctors), and the access log
+(patients see theirs, administrators export everyone's)."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Role, User
+from accounts.permissions import (
+    AuthenticatedHttpRequest,
+    admin_required,
+    doctor_required,
+    patient_required,
+)
+from accounts.services import doctor_invitation_code_regenerate
+from diagnosis import review_selectors, reviews
+from diagnosis.models import CLASS_NAMES, AccessVia, Analysis, Share
+from diagnosis.review_forms import (
+    CLASS_CHOICES,
+    DoctorSearchForm,
+    InvitationCodeForm,
+    QueueFilterForm,
+    ReviewForm,
+)
+
+#: Seconds of a record shown at once in the review's beat table.
+REVIEW_WINDOW_S = 20.0
+
+
+# --- Patients: sharing --------------------------------------------------------------------
+
+
+@patient_required
+@require_GET
+def sharing(request: AuthenticatedHttpRequest) -> HttpResponse:
+    search = DoctorSearchForm(request.GET or None)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    shares = review_selectors.shares_of_patient(request.user)
+    shared_with = {share.doctor_id for share in shares}
+    return render(
+        request,
+        "doctors/sharing.html",
+        {
+            "shares": shares,
+            "search": search,
+            "query": query,
+            "found": review_selectors.approved_doctors_search(query) if query else [],
+            "shared_with": shared_with,
+            "code_form": InvitationCodeForm(),
+        },
+    )
+
+
+@patient_required
+@require_POST
+def share_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    doctor = None
+    code = ""
+    doctor_id = request.POST.get("doctor", "")
+    if doctor_id:
+        doctor = (
+            User.objects.filter(role=Role.DOCTOR, doctor_profile__isnull=False)
+            .filter(pk=int(doctor_id) if doctor_id.isdigit() else 0)
+            .first()
+        )
+        if doctor is None:
+            messages.error(request, "This doctor could not be found.")
+            return redirect("diagnosis:sharing")
+    else:
+        form = InvitationCodeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Enter the invitation code your doctor gave you.")
+            return redirect("diagnosis:sharing")
+        code = form.cleaned_data["code"]
+    try:
+        share = reviews.share_create(patient=request.user, doctor=doctor, invitation_code=code)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"{share.doctor.get_full_name()} can now see your results, until you stop sharing.",
+        )
+    return redirect("diagnosis:sharing")
+
+
+@patient_required
+@require_POST
+def share_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    share = get_object_or_404(Share.objects.active().filter(patient=request.user), pk=pk)
+    reviews.share_revoke(share=share, by=request.user)
+    messages.success(
+        request, f"You stopped sharing with {share.doctor.get_full_name()}. Access ended now."
+    )
+    return redirect("diagnosis:sharing")
+
+
+# --- Doctors: queue and reviews ------------------------------------------------------------
+
+
+@doctor_required
+@require_GET
+def doctor_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    shares = review_selectors.shares_with_doctor(request.user)
+    patients = [(s.patient_id, s.patient.get_full_name()) for s in shares]
+    form = QueueFilterForm(request.GET or None, patients=patients)
+    filters = form.cleaned_data if form.is_valid() else {}
+    analyses = review_selectors.review_queue(
+        request.user,
+        patient_id=filters.get("patient"),
+        label=filters.get("label") or "",
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        state=filters.get("state") or "waiting",
+    )
+    page = Paginator(analyses, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "doctors/queue.html",
+        {
+            "profile": request.user.doctor_profile,
+            "shares": shares,
+            "waiting_total": sum(s.waiting for s in shares),  # type: ignore[attr-defined]
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@doctor_required
+@require_POST
+def invitation_code_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
+    doctor_invitation_code_regenerate(profile=request.user.doctor_profile)
+    messages.success(request, "You have a new invitation code. The old one no longer works.")
+    return redirect("diagnosis:doctor_queue")
+
+
+def _analysis_to_review(request: AuthenticatedHttpRequest, analysis_id: object) -> Analysis:
+    """A shared analysis of another person; anything else (no share, revoked, own upload) is
+    a 404."""
+    sharing = Share.objects.active().filter(doctor=request.user).values("patient_id")
+    analysis = get_object_or_404(
+        Analysis.objects.visible_to(request.user)
+        .filter(recording__owner__in=sharing)
+        .exclude(recording__owner=request.user)
+        .select_related("recording", "recording__owner", "model_version"),
+        id=analysis_id,
+    )
+    reviews.access_log_record(viewer=request.user, analysis=analysis, via=AccessVia.REVIEW)
+    return analysis
+
+
+def _float_param(value: str | None, default: float) -> float:
+    try:
+        number = float(value) if value is not None else default
+    except ValueError:
+        return default
+    return number if number == number else default  # NaN
+
+
+@doctor_required
+@require_http_methods(["GET", "POST"])
+def review(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpResponse:
+    analysis = _analysis_to_review(request, analysis_id)
+    mine = analysis.reviews.filter(doctor=request.user).first()
+    initial = {"label": mine.label if mine else analysis.label, "note": mine.note if mine else ""}
+    form = ReviewForm(request.POST or None, initial=initial)
+    start = _float_param(request.POST.get("start") or request.GET.get("start"), 0.0)
+    if request.method == "POST" and form.is_valid():
+        beat_labels = {
+            int(key.removeprefix("beat-")): str(value)
+            for key, value in request.POST.items()
+            if key.startswith("beat-") and key.removeprefix("beat-").isdigit()
+        }
+        try:
+            reviews.review_submit(
+                analysis=analysis,
+                doctor=request.user,
+                label=form.cleaned_data["label"],
+                note=form.cleaned_data["note"],
+                beat_labels=beat_labels,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your review is saved. The patient will be told by email.")
+            url = reverse("diagnosis:review", args=[analysis.id])
+            return redirect(f"{url}?start={start:g}")
+    corrections = {int(c["sample"]): c["label"] for c in (mine.beat_corrections if mine else [])}
+    record = review_selectors.is_record(analysis)
+    window = (
+        review_selectors.beats_window(
+            analysis, start_s=start, seconds=REVIEW_WINDOW_S, corrections=corrections
+        )
+        if record
+        else None
+    )
+    return render(
+        request,
+        "doctors/review.html",
+        {
+            "analysis": analysis,
+            "patient": analysis.recording.owner,
+            "form": form,
+            "mine": mine,
+            "record": record,
+            "window": window,
+            "class_choices": CLASS_CHOICES,
+            "class_names": CLASS_NAMES,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Access log -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """ "Who saw my data": every view of the user's uploads by someone else."""
+    entries = review_selectors.access_log_of_patient(request.user)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "doctors/access_log.html", {"page": page})
+
+
+def _csv_safe(value: object) -> str:
+    # A cell starting with = + - @ would run as a formula when opened in a spreadsheet.
+    text = str(value)
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+@admin_required
+@require_GET
+def access_log_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Everyone's access log as CSV, newest first (administrators only)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
+    response["Cache-Control"] = "private, no-store"
+    writer = csv.writer(response)
+    writer.writerow(["when", "patient", "viewer", "viewer_role", "analysis", "via"])
+    for entry in review_selectors.access_log_all().iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                entry.created_at.isoformat(),
+                _csv_safe(entry.patient.email),
+                _csv_safe(entry.viewer_email),
+                entry.viewer_role,
+                entry.analysis_ref,
+                entry.via,
+            ]
+        )
+    return response

@@ -1,0 +1,321 @@
+"""Writes for sharing, doctors' reviews, labeled examples and the access log.
+
+Views, the API, tasks and commands call these; reads live in ``review_selectors``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import DoctorProfile, Role, User
+from diagnosis.models import (
+    CLASS_NAMES,
+    AccessLogEntry,
+    AccessVia,
+    Analysis,
+    ExampleSource,
+    ExampleStatus,
+    InputKind,
+    LabeledExample,
+    Review,
+    Share,
+    Status,
+    Verdict,
+)
+
+log = logging.getLogger(__name__)
+
+#: Polling the live status fragment re-reads the same analysis every second: repeated reads
+#: of it by the same person within this window are one entry, not hundreds.
+STATUS_POLL_DEDUP_SECONDS = 60
+
+
+# --- Sharing -----------------------------------------------------------------------------
+
+
+def invitation_code_normalize(code: str) -> str:
+    """What a person typed -> the stored form: capitals, no spaces or dashes."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+@transaction.atomic
+def share_create(*, patient: User, doctor: User | None = None, invitation_code: str = "") -> Share:
+    """A patient shares their whole history with an approved doctor, chosen directly or by
+    the doctor's invitation code. Sharing again with the same doctor returns the active
+    share."""
+    patient = User.objects.select_for_update().get(pk=patient.pk)
+    if not patient.is_patient:
+        raise ValidationError("Only patients can share their results.")
+    if doctor is None:
+        code = invitation_code_normalize(invitation_code)
+        profile = (
+            DoctorProfile.objects.select_related("user").filter(invitation_code=code).first()
+            if code
+            else None
+        )
+        if profile is None:
+            raise ValidationError("No doctor has this invitation code. Check it and try again.")
+        doctor = profile.user
+    if not (
+        doctor.role == Role.DOCTOR
+        and doctor.is_active
+        and DoctorProfile.objects.filter(user=doctor).exists()
+    ):
+        raise ValidationError("You can only share with an approved doctor.")
+    existing = Share.objects.active().filter(patient=patient, doctor=doctor).first()
+    if existing is not None:
+        return existing
+    return Share.objects.create(patient=patient, doctor=doctor)
+
+
+@transaction.atomic
+def share_revoke(*, share: Share, by: User) -> Share:
+    """The patient ends a share. The doctor's access ends with this transaction."""
+    share = Share.objects.select_for_update().get(pk=share.pk)
+    if by.pk != share.patient_id:
+        raise ValidationError("Only the patient who shared can revoke the share.")
+    if share.revoked_at is None:
+        share.revoked_at = timezone.now()
+        share.save(update_fields=["revoked_at"])
+    return share
+
+
+def share_is_active(*, patient_id: Any, doctor: User) -> bool:
+    return Share.objects.active().filter(patient_id=patient_id, doctor=doctor).exists()
+
+
+# --- Reviews -----------------------------------------------------------------------------
+
+
+def _clean_label(label: str) -> str:
+    if label not in CLASS_NAMES:
+        raise ValidationError(f"Unknown class {label!r}.")
+    return label
+
+
+@transaction.atomic
+def review_submit(
+    *,
+    analysis: Analysis,
+    doctor: User,
+    label: str,
+    note: str = "",
+    beat_labels: dict[int, str] | None = None,
+) -> Review:
+    """A doctor with an active share confirms or corrects an analysis.
+
+    ``label`` is the doctor's class for the analysis; ``beat_labels`` maps beat sample
+    indices (of a record) to the doctor's class for beats the doctor looked at: a class
+    different from the model's is a correction, the model's own class removes an earlier
+    correction, beats not mentioned keep what the review said before. Every correction
+    becomes a pending ``LabeledExample`` (one per analysis or beat and doctor); a
+    correction taken back withdraws its pending example. The patient is emailed once the
+    transaction commits.
+    """
+    analysis = Analysis.objects.select_for_update().select_related("recording").get(pk=analysis.pk)
+    if doctor.role != Role.DOCTOR or not share_is_active(
+        patient_id=analysis.recording.owner_id, doctor=doctor
+    ):
+        raise ValidationError("Only a doctor the patient shares with can review.")
+    if analysis.recording.owner_id == doctor.pk:
+        raise ValidationError("Doctors do not review their own uploads.")
+    if analysis.status != Status.DONE:
+        raise ValidationError("Only a finished analysis can be reviewed.")
+    label = _clean_label(label)
+
+    review = Review.objects.filter(analysis=analysis, doctor=doctor).first()
+    corrections: dict[int, dict[str, Any]] = {
+        int(c["sample"]): c for c in (review.beat_corrections if review else [])
+    }
+    if beat_labels:
+        if analysis.recording.kind != InputKind.RECORD:
+            raise ValidationError("Only a recording has beats to correct.")
+        fs = float((analysis.result or {}).get("fs") or 1.0)
+        model_beats = {int(b["sample"]): b["label"] for b in (analysis.result or {})["beats"]}
+        for sample, beat_label in beat_labels.items():
+            if sample not in model_beats:
+                raise ValidationError(f"There is no beat at sample {sample}.")
+            beat_label = _clean_label(beat_label)
+            if beat_label == model_beats[sample]:
+                corrections.pop(sample, None)
+            else:
+                corrections[sample] = {
+                    "sample": sample,
+                    "t": round(sample / fs, 2),  # seconds into the recording, for people
+                    "model_label": model_beats[sample],
+                    "label": beat_label,
+                }
+    corrected = label != analysis.label or bool(corrections)
+    if review is None:
+        review = Review(analysis=analysis, doctor=doctor)
+    review.model_label = analysis.label
+    review.label = label
+    review.verdict = Verdict.CORRECTED if corrected else Verdict.CONFIRMED
+    review.beat_corrections = [corrections[s] for s in sorted(corrections)]
+    review.note = note.strip()
+    review.full_clean()
+    review.save()
+
+    wanted: dict[int | None, str] = {s: c["label"] for s, c in corrections.items()}
+    if label != analysis.label:
+        wanted[None] = label
+    _labeled_examples_sync(analysis=analysis, doctor=doctor, wanted=wanted)
+
+    review_id = review.pk
+    transaction.on_commit(lambda: _review_email_send(review_id=review_id))
+    return review
+
+
+def _labeled_examples_sync(
+    *, analysis: Analysis, doctor: User, wanted: dict[int | None, str]
+) -> None:
+    """Make this doctor's pending examples for the analysis match ``wanted`` (sample or None
+    -> label). Curated (approved or rejected) examples are never touched."""
+    pending = LabeledExample.objects.filter(
+        analysis=analysis,
+        created_by=doctor,
+        source=ExampleSource.DOCTOR_CORRECTION,
+        status=ExampleStatus.PENDING,
+    )
+    existing = {example.beat_sample: example for example in pending}
+    for sample, example in existing.items():
+        if sample not in wanted:
+            example.delete()
+        elif example.label != wanted[sample]:
+            example.label = wanted[sample]
+            example.save(update_fields=["label"])
+    LabeledExample.objects.bulk_create(
+        LabeledExample(
+            source=ExampleSource.DOCTOR_CORRECTION,
+            status=ExampleStatus.PENDING,
+            label=beat_label,
+            analysis=analysis,
+            beat_sample=sample,
+            created_by=doctor,
+        )
+        for sample, beat_label in wanted.items()
+        if sample not in existing
+    )
+
+
+def _review_email_send(*, review_id: int) -> None:
+    from diagnosis.tasks import send_review_email
+
+    try:
+        send_review_email.delay(review_id)
+    except Exception:  # a broker that is down must not turn a saved review into an error
+        log.warning("could not queue the review email for review %s", review_id, exc_info=True)
+
+
+# --- Access log --------------------------------------------------------------------------
+
+
+def access_log_record(*, viewer: Any, analysis: Analysis, via: str) -> AccessLogEntry | None:
+    """Record that ``viewer`` saw a patient's analysis (not recorded: the patient's own
+    views). Status-fragment polls by the same viewer are recorded once a minute."""
+    owner_id = analysis.recording.owner_id
+    if not viewer.is_authenticated or viewer.pk == owner_id:
+        return None
+    if via == AccessVia.STATUS:
+        since = timezone.now() - timedelta(seconds=STATUS_POLL_DEDUP_SECONDS)
+        if AccessLogEntry.objects.filter(
+            viewer=viewer, analysis_ref=analysis.pk, via=via, created_at__gte=since
+        ).exists():
+            return None
+    return AccessLogEntry.objects.create(
+        patient_id=owner_id,
+        viewer=viewer,
+        viewer_email=viewer.email,
+        viewer_role=viewer.role,
+        analysis=analysis,
+        analysis_ref=analysis.pk,
+        via=via,
+    )
+
+
+#: URL names of the pages that show an analysis -> how the access log says it was seen.
+VIA_BY_URL_NAME = {
+    "result": AccessVia.PAGE,
+    "result_status": AccessVia.STATUS,
+    "trace": AccessVia.TRACE,
+    "file": AccessVia.FILE,
+    "report": AccessVia.REPORT,
+    "review": AccessVia.REVIEW,
+    "analysis-detail": AccessVia.API,
+}
+
+
+def access_via_for(request: Any) -> str:
+    """How a request saw the data, from the URL it came through."""
+    match = getattr(request, "resolver_match", None)
+    name = match.url_name if match else None
+    return VIA_BY_URL_NAME.get(name or "", AccessVia.PAGE)
+
+
+# --- Notifications -----------------------------------------------------------------------
+
+
+def doctor_digests_send(*, now: Any = None) -> int:
+    """Email each doctor the uploads of sharing patients made since their last digest.
+
+    Each share remembers up to when it was announced, so a digest is never sent twice for
+    the same upload, and a share's first digest announces the history shared so far. The
+    email holds counts and a link, never health data. Returns the number of emails sent.
+    """
+    from diagnosis import notifications
+
+    now = now or timezone.now()
+    sent = 0
+    doctor_ids = (
+        Share.objects.active()
+        .filter(doctor__role=Role.DOCTOR, doctor__is_active=True)
+        .values_list("doctor_id", flat=True)
+        .distinct()
+    )
+    for doctor_id in list(doctor_ids):
+        with transaction.atomic():
+            shares = list(
+                Share.objects.active()
+                .select_for_update()
+                .filter(doctor_id=doctor_id)
+                .select_related("patient", "doctor")
+            )
+            if not shares:
+                continue
+            counts: list[tuple[User, int]] = []
+            for share in shares:
+                uploads = Analysis.objects.filter(
+                    recording__owner_id=share.patient_id, created_at__lte=now
+                )
+                if share.digest_sent_until is not None:
+                    uploads = uploads.filter(created_at__gt=share.digest_sent_until)
+                count = uploads.count()
+                if count:
+                    counts.append((share.patient, count))
+                share.digest_sent_until = now
+                share.save(update_fields=["digest_sent_until"])
+            if counts:
+                notifications.doctor_digest_email(doctor=shares[0].doctor, counts=counts)
+                sent += 1
+    return sent
+
+
+def review_email_send(*, review_id: int) -> bool:
+    """Tell the patient a doctor reviewed one of their results (a link, no health data)."""
+    from diagnosis import notifications
+
+    review = (
+        Review.objects.select_related("analysis__recording__owner", "doctor")
+        .filter(pk=review_id)
+        .first()
+    )
+    if review is None:
+        return False
+    notifications.review_written_email(review=review)
+    return True
