@@ -70,9 +70,15 @@ def test_share_then_the_doctor_corrects_a_beat_and_the_patient_reads_the_review(
     as_doctor.wait_for_function(
         "() => window.reviewChart && window.reviewChart.data.datasets.length === 2"
     )
-    box = canvas.bounding_box()
-    assert box is not None
-    as_doctor.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    # Chart.js lays the canvas out once more after creation: click until it reacts.
+    for _ in range(10):
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
+        assert box is not None
+        as_doctor.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        if as_doctor.locator("#beats-table tr.table-active").count():
+            break
+        as_doctor.wait_for_timeout(200)
     assert as_doctor.locator("#beats-table tr.table-active").count() == 1
 
     as_doctor.select_option(f"#beat-{corrected}", "APC")
