@@ -25,6 +25,7 @@ migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
+	$(PY) manage.py install_models
 	$(PY) manage.py load_demo
 
 ## make run: set up everything and serve the site on http://$(HOST):$(PORT)

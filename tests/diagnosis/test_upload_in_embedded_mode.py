@@ -153,3 +153,15 @@ def test_the_printable_report_shows_the_finding(client, patient, upload, beat_im
     html = client.get(f"/analyses/{analysis.id}/report/").content.decode()
     assert "ECG screening report" in html and "Normal beat" in html
     assert "window.print()" in html
+
+
+def test_install_models_registers_and_activates_the_shipped_default():
+    from django.core.management import call_command
+
+    from diagnosis.models import ModelVersion
+
+    call_command("install_models")
+    call_command("install_models")
+    active = ModelVersion.objects.get(is_active=True)
+    assert ModelVersion.objects.filter(is_active=True).count() == 1
+    assert active.metadata["files"]  # hash-checked metadata is stored

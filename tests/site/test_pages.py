@@ -28,10 +28,10 @@ def test_about_explains_what_the_site_does_not_do(client):
 def test_navigation_shows_what_each_role_can_do(client, patient, doctor, administrator):
     client.force_login(patient)
     content = client.get(reverse("home")).content
-    assert b"Doctor area" not in content and b"Administration" not in content
+    assert b"Review queue" not in content and b"Administration" not in content
     client.force_login(doctor)
     content = client.get(reverse("home")).content
-    assert b"Doctor area" in content and b"Administration" not in content
+    assert b"Review queue" in content and b"Administration" not in content
     client.force_login(administrator)
     content = client.get(reverse("home")).content
     assert b"Administration" in content

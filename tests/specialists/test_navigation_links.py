@@ -12,10 +12,10 @@ def test_anonymous_visitors_see_specialists_and_heart_conditions_in_the_menu(cli
     content = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("specialists:directory")}">Specialists</a>' in content
     assert f'href="{reverse("conditions:index")}">Heart conditions</a>' in content
-    assert "Doctor area" not in content
+    assert "Review queue" not in content
 
 
 def test_a_doctor_keeps_the_doctor_area_alongside_the_new_links(client, doctor):
     client.force_login(doctor)
     content = client.get(reverse("home")).content.decode()
-    assert "Specialists</a>" in content and "Doctor area" in content
+    assert "Specialists</a>" in content and "Review queue" in content
