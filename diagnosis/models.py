@@ -163,6 +163,9 @@ class Analysis(models.Model):
         ModelVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="analyses"
     )
     result = models.JSONField(null=True, blank=True)  # the engine's JSON object
+    # A copy of result["summary"] (records): lists and trends read this small column, not
+    # the per-beat result, which holds thousands of beats for a long record.
+    summary = models.JSONField(default=dict, blank=True)
     label = models.CharField(max_length=8, blank=True, db_index=True)  # headline class
     confidence = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)  # for the user, plain English

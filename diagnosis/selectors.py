@@ -22,6 +22,7 @@ def history(
         .filter(recording__owner=user)
         .select_related("recording", "model_version")
         .prefetch_related("reviews__doctor")
+        .defer("result", "timings")
     )
     if label:
         analyses = analyses.filter(label=label)
@@ -39,11 +40,11 @@ def burden_trend(user: Any, *, limit: int = 200) -> list[dict[str, Any]]:
         Analysis.objects.visible_to(user)
         .filter(recording__owner=user, status=Status.DONE, recording__kind="record")
         .order_by("-created_at")
-        .values_list("created_at", "result")[:limit]
+        .values_list("created_at", "summary")[:limit]
     )
     points = []
-    for created, result in reversed(list(rows)):
-        burden = ((result or {}).get("summary") or {}).get("burden") or {}
+    for created, summary in reversed(list(rows)):
+        burden = (summary or {}).get("burden") or {}
         points.append(
             {
                 "date": created.isoformat(),

@@ -246,6 +246,7 @@ def analysis_store_result(
             status=Status.DONE,
             finished_at=timezone.now(),
             result=result,
+            summary=result.get("summary") or {},
             label=label,
             confidence=confidence,
             model_version=model_version,

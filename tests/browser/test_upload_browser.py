@@ -52,11 +52,10 @@ def test_upload_a_beat_image_and_a_wfdb_zip_and_see_both_results(
     page.wait_for_selector("#counts-table")
     page.wait_for_function("document.querySelector('[data-trace-position]').textContent.length > 0")
     screenshot(page, f"upload-record-result-{viewport}")
-    assert page.inner_text("[data-trace-position]").startswith("Showing 0–10 s of 10 s")
+    assert page.inner_text("[data-trace-position]").startswith("Showing 0\u201310 s of 10 s")
     page.click("[data-trace-zoom]")  # 10 s -> 4 s
-    page.wait_for_function(
-        "document.querySelector('[data-trace-position]').textContent.startsWith('Showing 0–4 s')"
-    )
+    position = "document.querySelector('[data-trace-position]').textContent"
+    page.wait_for_function(f"{position}.startsWith('Showing 0\u20134 s')")
 
     page.goto(live_server.url + "/analyses/")
     assert page.locator("#history-list a").count() == 2

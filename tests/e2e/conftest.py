@@ -67,24 +67,51 @@ class Worker:
     def __init__(self, broker_url: str, **env: str) -> None:
         self.name = f"e2e-{uuid.uuid4().hex[:8]}@localhost"
         self.log: list[str] = []
-        environment = {
-            k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}
-        } | {
-            "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": broker_url,
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            "SECRET_KEY": os.environ.get("SECRET_KEY") or "e2e-worker-only-secret-key",
-            "PYTHONUNBUFFERED": "1",
-        } | env
+        environment = (
+            {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}}
+            | {
+                "DATABASE_URL": database_url(),
+                "CELERY_BROKER_URL": broker_url,
+                "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+                "SECRET_KEY": os.environ.get("SECRET_KEY") or "e2e-worker-only-secret-key",
+                "PYTHONUNBUFFERED": "1",
+            }
+            | env
+        )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "ecgsite", "worker", "--queues", "inference",
-             "--pool", "solo", "--concurrency", "1", "--without-heartbeat", "--without-gossip",
-             "--without-mingle", "--loglevel", "INFO", "--hostname", self.name],
-            cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "ecgsite",
+                "worker",
+                "--queues",
+                "inference",
+                "--pool",
+                "solo",
+                "--concurrency",
+                "1",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                self.name,
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         threading.Thread(target=self._read, daemon=True).start()
-        wait_for(lambda: any(" ready." in line for line in self.log) or self.process.poll() is not None,
-                 timeout=90, what=f"worker {self.name} to start")
+        wait_for(
+            lambda: any(" ready." in line for line in self.log) or self.process.poll() is not None,
+            timeout=90,
+            what=f"worker {self.name} to start",
+        )
         assert self.process.poll() is None, "\n".join(self.log[-40:])
 
     def _read(self) -> None:
@@ -119,8 +146,19 @@ class RedisServer:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is needed for this test"
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for(self._answers, timeout=10, what="redis-server")
 

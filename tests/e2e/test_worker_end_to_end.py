@@ -39,7 +39,9 @@ def test_an_api_upload_is_classified_by_a_worker_process(patient, shared_redis_u
         assert response.status_code == 202, response.content
         assert response.json()["status"] == "queued"
         analysis_id = response.json()["id"]
-        wait_for(lambda: status_of(analysis_id) in {"done", "failed"}, timeout=60, what="the result")
+        wait_for(
+            lambda: status_of(analysis_id) in {"done", "failed"}, timeout=60, what="the result"
+        )
     body = api.get(f"/api/v1/analyses/{analysis_id}/").json()
     assert body["status"] == "done", body["error"]
     assert body["result"]["input"] == "record"
@@ -56,14 +58,20 @@ def test_a_worker_killed_mid_task_is_replaced_and_the_analysis_finishes_once(
     long_record = ecg_files.long_record_zip(tmp_path, minutes=30)
     with app_uses_broker(shared_redis_url):
         response = api.post(
-            "/api/v1/analyses/", {"file": SimpleUploadedFile("long.zip", long_record)}, format="multipart"
+            "/api/v1/analyses/",
+            {"file": SimpleUploadedFile("long.zip", long_record)},
+            format="multipart",
         )
         analysis_id = response.json()["id"]
-        wait_for(lambda: status_of(analysis_id) == "running", timeout=60, interval=0.02, what="running")
+        wait_for(
+            lambda: status_of(analysis_id) == "running", timeout=60, interval=0.02, what="running"
+        )
         first.kill()
         assert status_of(analysis_id) == "running"
         second = worker_factory(shared_redis_url, CELERY_VISIBILITY_TIMEOUT="3")
-        wait_for(lambda: status_of(analysis_id) in {"done", "failed"}, timeout=120, what="the result")
+        wait_for(
+            lambda: status_of(analysis_id) in {"done", "failed"}, timeout=120, what="the result"
+        )
     analysis = Analysis.objects.get(id=analysis_id)
     assert analysis.status == Status.DONE, analysis.error
     assert analysis.attempts == 2  # the killed run and the one that finished
@@ -95,12 +103,17 @@ def test_an_upload_while_the_broker_is_down_is_kept_and_completes_when_it_return
             broker.start()
             # The sweeper (a beat task every minute in production) sends it again.
             wait_for(
-                lambda: services.analysis_sweep(stuck_after=timedelta(0)) or status_of(analysis_id) != "queued",
+                lambda: (
+                    services.analysis_sweep(stuck_after=timedelta(0))
+                    or status_of(analysis_id) != "queued"
+                ),
                 timeout=30,
                 interval=1,
                 what="the sweeper to reach the broker",
             )
-            wait_for(lambda: status_of(analysis_id) in {"done", "failed"}, timeout=60, what="the result")
+            wait_for(
+                lambda: status_of(analysis_id) in {"done", "failed"}, timeout=60, what="the result"
+            )
         assert Analysis.objects.get(id=analysis_id).status == Status.DONE
     finally:
         broker.stop()
