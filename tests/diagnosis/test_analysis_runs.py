@@ -69,9 +69,9 @@ def test_only_the_current_claim_may_store_a_result(queued):
 
 
 def test_a_transient_error_gives_the_claim_back_and_raises_for_a_retry(queued):
-    with mock.patch("diagnosis.inference.analyse_file", side_effect=OSError("disk hiccup")):
-        with pytest.raises(OSError):
-            services.analysis_run(analysis_id=queued.id)
+    crash = mock.patch("diagnosis.inference.analyse_file", side_effect=OSError("disk hiccup"))
+    with crash, pytest.raises(OSError):
+        services.analysis_run(analysis_id=queued.id)
     queued.refresh_from_db()
     assert queued.status == Status.QUEUED and queued.run_token is None
 
