@@ -254,15 +254,15 @@ def _comb_refine(x: np.ndarray, period: float) -> float:
     """Sub-pixel period: the 5 mm comb (all its harmonics below Nyquist) that fits best."""
     n = x.size
     t = np.arange(n, dtype=np.float64)
-    cands = period * np.linspace(0.985, 1.015, 121)
-    best, best_score = period, -1.0
-    for p in cands:
-        js = np.arange(1, int(0.45 * 5 * p) + 1)
-        freqs = js / (5 * p)
-        basis = np.exp(-2j * np.pi * np.outer(freqs, t))
-        score = float((np.abs(basis @ x) ** 2).sum())
-        if score > best_score:
-            best, best_score = float(p), score
+    best = period
+    for span, count in ((0.015, 31), (0.0012, 25)):
+        cands = best * np.linspace(1 - span, 1 + span, count)
+        scores = []
+        for p in cands:
+            js = np.arange(1, min(int(0.45 * 5 * p), 12) + 1)
+            basis = np.exp(-2j * np.pi * np.outer(js / (5 * p), t))
+            scores.append(float((np.abs(basis @ x) ** 2).sum()))
+        best = float(cands[int(np.argmax(scores))])
     return best
 
 
@@ -293,16 +293,17 @@ def _period(profile: np.ndarray) -> tuple[float, float]:
     peaks, _ = find_peaks(spec, height=15 * floor)
     peaks = peaks[valid[peaks]]
 
-    def has_peak(freq: float) -> bool:
+    def has_peak(freq: float, share: float = 0.0) -> bool:
         if not (1 / 90.0 < freq < 1 / 2.2):
             return False
-        return bool(np.any(np.abs(freqs[peaks] - freq) <= 0.02 * freq + 1.0 / n))
+        near = peaks[np.abs(freqs[peaks] - freq) <= 0.02 * freq + 1.0 / n]
+        return bool(near.size) and float(spec[near].max()) >= share * float(spec[top])
 
     # The lowest line family whose frequency divides the strongest one: 5 mm lines when
     # the major lines show, else the 1 mm lines (or 5 mm lines alone on a coarse picture).
     f0 = f_top
-    for m in range(6, 1, -1):
-        if has_peak(f_top / m):
+    for m in range(5, 1, -1):
+        if has_peak(f_top / m, 0.03):
             f0 = f_top / m
             break
     p0 = 1.0 / f0
@@ -406,18 +407,18 @@ def _cut_pulse(y_mm: np.ndarray, ppmm_x: float, gain: float) -> tuple[int, int, 
     """Find a calibration pulse (a ~gain mm high plateau 3-7 mm wide) at either end of the
     trace; return the column range to keep and whether one was cut."""
     n = y_mm.size
-    base = float(np.median(y_mm))
     lo, hi = 0, n
     cut = False
     win = int(20 * ppmm_x)
     for side in ("left", "right"):
         seg = y_mm[:win] if side == "left" else y_mm[::-1][:win]
-        up = (base - seg) > 0.6 * gain  # plateau above the baseline (rows grow down)
+        level = float(np.median(seg))  # the pulse is a quarter of the window at most
+        up = (level - seg) > 0.6 * gain  # plateau above the baseline (rows grow down)
         runs = _runs(up)
         for a, b in runs:
             length_mm = (b - a + 1) / ppmm_x
-            plateau = base - seg[a : b + 1]
-            if 3.0 <= length_mm <= 8.0 and float(np.std(plateau)) < 0.15 * gain:
+            plateau = level - seg[a : b + 1]
+            if 3.0 <= length_mm <= 8.0 and float(np.ptp(np.percentile(plateau, [20, 80]))) < 0.1 * gain:
                 end = b + int(1.5 * ppmm_x)
                 if side == "left":
                     lo = max(lo, end)
@@ -493,8 +494,11 @@ def _digitize_image(
     duration = float(t[-1]) if t.size else 0.0
     if duration < MIN_TRACE_S:
         raise InputError(f"{_NO_TRACE}: the trace is shorter than {MIN_TRACE_S:g} seconds.")
+    from scipy.interpolate import CubicSpline
+
     n_out = int(duration * OUTPUT_FS) + 1
-    signal = np.interp(np.arange(n_out) / OUTPUT_FS, t, mv)
+    # Cubic, not linear: a column rate near 200 Hz would flatten the R peaks.
+    signal = CubicSpline(t, mv)(np.arange(n_out) / OUTPUT_FS)
     signal.setflags(write=False)
     quality = coverage * (0.5 + 0.5 * single) * (1.0 if has_grid or px_per_mm else 0.7)
     return Digitized(
