@@ -266,17 +266,20 @@ def _comb_refine(x: np.ndarray, period: float) -> float:
     return best
 
 
+def _detrend(profile: np.ndarray) -> np.ndarray:
+    x = profile.astype(np.float64)
+    k = max(3, x.size // 40)
+    x = x - np.convolve(x, np.ones(k) / k, mode="same")
+    return x[k:-k] if x.size > 4 * k else x
+
+
 def _period(profile: np.ndarray) -> tuple[float, float]:
     """(pixels per mm, strength) of a grid profile; (0, strength) when there is no grid."""
     from scipy.signal import find_peaks
 
-    x = profile.astype(np.float64)
-    n = x.size
-    if n < 64:
+    if profile.size < 64:
         return 0.0, 0.0
-    k = max(3, n // 40)
-    x = x - np.convolve(x, np.ones(k) / k, mode="same")
-    x = x[k:-k] if n > 4 * k else x
+    x = _detrend(profile)
     n = x.size
     spec = np.abs(np.fft.rfft(x * np.hanning(n), 4 * n)) ** 2
     freqs = np.fft.rfftfreq(4 * n)
@@ -462,6 +465,10 @@ def _digitize_image(
     # Grid period in both directions; the ink rows are left out so the trace does not count.
     gx, sx = _period(grid.mean(axis=0))
     gy, sy = _period(grid.mean(axis=1))
+    if gx > 0 and sy >= 30 and (gy <= 0 or abs(gx - gy) / max(gx, gy) >= 0.15):
+        # The long axis is the reliable one; the short one only refines it (1 mm vs 5 mm
+        # lines are easily confused over a few centimetres of paper).
+        gy = _comb_refine(_detrend(grid.mean(axis=1)), gx)
     has_grid = gx > 0 and gy > 0 and abs(gx - gy) / max(gx, gy) < 0.15
     if px_per_mm:
         ppx = ppy = float(px_per_mm)
@@ -480,7 +487,7 @@ def _digitize_image(
     y, pen, single = _follow(band, ink, c0, c1)
     found = np.isfinite(y)
     coverage = float(found.mean())
-    if coverage < 0.6 or single < 0.5 or pen > 2.5 * ppy:
+    if coverage < 0.6 or single < 0.5 or pen > max(3.0, 1.0 * ppy):
         raise InputError(
             f"{_NO_TRACE}: the picture does not look like an ECG strip (no single continuous line)."
         )
