@@ -106,8 +106,8 @@ def sniff(path_or_bytes: str | os.PathLike[str] | bytes) -> Format:
         path_or_bytes: a path, or the first bytes of an upload (64 KiB are enough).
 
     Returns:
-        ``"png"``, ``"jpeg"``, ``"pdf"``, ``"zip"``, ``"edf"``, ``"bdf"``, ``"wfdb"`` (a WFDB header text)
-        or ``"csv"`` (text holding numbers).
+        ``"png"``, ``"jpeg"``, ``"pdf"``, ``"zip"``, ``"edf"``, ``"bdf"``, ``"wfdb"`` (a WFDB
+        header text) or ``"csv"`` (text holding numbers).
 
     Raises:
         InputError: empty, unreadable or unsupported content.

@@ -340,8 +340,8 @@ def _choose_band(mask: np.ndarray, ppmm_y: float) -> tuple[np.ndarray, int, int]
     extents = np.array([(s[1].stop - s[1].start) for s in objs], dtype=np.float64)
     best_extent = extents.max()
     candidates = [i for i in range(count) if extents[i] >= 0.85 * best_extent]
-    main = max(candidates, key=lambda i: (objs[i][0].start + objs[i][0].stop))
-    rs, cs = objs[main]
+    main = max(candidates, key=lambda i: objs[i][0].start + objs[i][0].stop)
+    rs = objs[main][0]
     pad = int(2 * ppmm_y)
     y0, y1 = max(0, rs.start - pad), min(mask.shape[0], rs.stop + pad)
     centres = ndimage.center_of_mass(mask, labels, np.arange(1, count + 1))
@@ -382,7 +382,9 @@ def _follow(band: np.ndarray, ink: np.ndarray, c0: int, c1: int) -> tuple[np.nda
             a, b = max(rr, key=lambda r: r[1] - r[0])
         else:
             p = prev
-            a, b = min(rr, key=lambda r: 0.0 if r[0] <= p <= r[1] else min(abs(r[0] - p), abs(r[1] - p)))
+            a, b = min(
+                rr, key=lambda r: 0.0 if r[0] <= p <= r[1] else min(abs(r[0] - p), abs(r[1] - p))
+            )
         col = c0 + j
         wts = ink[a : b + 1, col].astype(np.float64) + 1e-6
         centre[j] = float((np.arange(a, b + 1) * wts).sum() / wts.sum())
@@ -391,7 +393,7 @@ def _follow(band: np.ndarray, ink: np.ndarray, c0: int, c1: int) -> tuple[np.nda
     y = centre.copy()
     half = pen / 2.0
     long_run = (bot - top + 1) > 2.0 * pen + 1
-    for j in np.flatnonzero(long_run):
+    for j in np.flatnonzero(long_run).tolist():
         left = centre[j - 1] if j > 0 else np.nan
         right = centre[j + 1] if j + 1 < width else np.nan
         nb = [v for v in (left, right) if np.isfinite(v)]
@@ -421,7 +423,10 @@ def _cut_pulse(y_mm: np.ndarray, ppmm_x: float, gain: float) -> tuple[int, int, 
         for a, b in runs:
             length_mm = (b - a + 1) / ppmm_x
             plateau = level - seg[a : b + 1]
-            if 3.0 <= length_mm <= 8.0 and float(np.ptp(np.percentile(plateau, [20, 80]))) < 0.1 * gain:
+            if (
+                3.0 <= length_mm <= 8.0
+                and float(np.ptp(np.percentile(plateau, [20, 80]))) < 0.1 * gain
+            ):
                 end = b + int(1.5 * ppmm_x)
                 if side == "left":
                     lo = max(lo, end)
@@ -463,7 +468,7 @@ def _digitize_image(
         grid = _rotate(grid, angle)
         mask = ink > thr
     # Grid period in both directions; the ink rows are left out so the trace does not count.
-    gx, sx = _period(grid.mean(axis=0))
+    gx, _ = _period(grid.mean(axis=0))
     gy, sy = _period(grid.mean(axis=1))
     if gx > 0 and sy >= 30 and (gy <= 0 or abs(gx - gy) / max(gx, gy) >= 0.15):
         # The long axis is the reliable one; the short one only refines it (1 mm vs 5 mm
@@ -553,7 +558,9 @@ def digitize(
     error: InputError | None = None
     for i, page in enumerate(pages):
         try:
-            d = _digitize_image(page, speed=speed, gain=gain, px_per_mm=px_per_mm, lead=lead or "II")
+            d = _digitize_image(
+                page, speed=speed, gain=gain, px_per_mm=px_per_mm, lead=lead or "II"
+            )
         except InputError as exc:
             error = error or exc
             continue

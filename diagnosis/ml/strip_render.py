@@ -170,7 +170,9 @@ def _text(draw: ImageDraw.ImageDraw, text: str, at: tuple[float, float], size: f
                 draw.line([(x, y), (x, y + size)], fill=_INK, width=w)
                 x += size * 0.4
             elif ch == "V":
-                draw.line([(x, y), (x + size * 0.3, y + size), (x + size * 0.6, y)], fill=_INK, width=w)
+                draw.line(
+                    [(x, y), (x + size * 0.3, y + size), (x + size * 0.6, y)], fill=_INK, width=w
+                )
                 x += size * 0.8
             else:
                 draw.line([(x, y), (x + size * 0.6, y + size)], fill=_INK, width=w)

@@ -50,7 +50,7 @@ def _save(img: Image.Image, path: Path, **kw: object) -> Path:
 
 
 def test_a_clean_strip_is_read_back_closely(tmp_path: Path) -> None:
-    img, layout = strip_render.render_strip(TEN_S, FS, px_per_mm=8)
+    img, _ = strip_render.render_strip(TEN_S, FS, px_per_mm=8)
     d = strip.digitize(_save(img, tmp_path / "strip.png"))
     assert d.grid and d.calibration_pulse
     assert d.px_per_mm[0] == pytest.approx(8.0, rel=0.002)
