@@ -36,7 +36,8 @@ def _classify(args: argparse.Namespace) -> int:
             from diagnosis.ml import strip
 
             digitized = strip.digitize(args.path, speed=args.speed, gain=args.gain, lead=args.lead)
-            result = clf.classify_record(digitized.record)
+            rec = digitized.record
+            result = clf.classify_signal(rec.signal, rec.fs, rec.lead)
             result["digitized"] = digitized.info()
         else:
             rec = io.read_record(args.path, lead=args.lead, fs=args.fs)
