@@ -59,7 +59,9 @@ def analyse_file(
 
     Returns:
         (the engine's JSON object, the display trace as ``(TRACE_FS Hz float16 array)`` or
-        ``None`` for a beat image, timings in seconds).
+        ``None`` for a beat image, timings in seconds). A picture or PDF of an ECG strip is
+        digitized and gives the record format plus ``"digitized"`` (quality, rate, grid,
+        rotation); its trace is the digitized signal.
     Raises:
         InputError: the file is not a readable ECG (message for the user).
     """
@@ -70,11 +72,21 @@ def analyse_file(
     started = time.perf_counter()
     classifier = classifier_for(version, directory)
     loaded = time.perf_counter()
-    if ecg_io.detect_kind(path) == "beat_image":
+    kind = ecg_io.detect_kind(path)
+    if kind == "beat_image":
         curve = ecg_image.read_beat_image(path)
         read = time.perf_counter()
         result = classifier.classify_beat_waveform(curve)
         trace = None
+    elif kind == "strip":
+        from diagnosis.ml import strip as ecg_strip
+
+        digitized = ecg_strip.digitize(path)
+        read = time.perf_counter()
+        result = classifier.classify_record(digitized.record)
+        result["digitized"] = digitized.info()
+        signal = digitized.record.signal
+        trace = ecg_signal.resample(signal, digitized.record.fs, TRACE_FS).astype(np.float16)
     else:
         record = ecg_io.read_record(path)
         read = time.perf_counter()
@@ -93,8 +105,9 @@ def validate_upload(path: Path, *, fs: float | None = None) -> tuple[str, str]:
     """Cheap content checks of an upload (no signal decoding).
 
     Returns:
-        (kind, format): kind ``beat_image`` or ``record``; format as stored: png, jpeg,
-        wfdb (a bare header), wfdb-zip, csv or edf.
+        (kind, format): kind ``beat_image`` or ``record`` (a strip picture is a record: it is
+        digitized into one); format as stored: png, jpeg, pdf, wfdb (a bare header),
+        wfdb-zip, csv or edf.
     Raises:
         InputError: with a one-line reason for the user.
     """
@@ -102,6 +115,8 @@ def validate_upload(path: Path, *, fs: float | None = None) -> tuple[str, str]:
 
     fmt = ecg_io.sniff(path)
     kind = "" if fmt == "wfdb" else ecg_io.validate_upload(path, fs=fs)
+    if kind == "strip":
+        kind = "record"
     return kind, {"zip": "wfdb-zip", "bdf": "edf"}.get(fmt, fmt)
 
 

@@ -83,10 +83,16 @@ class Recording(models.Model):
         return f"{self.original_name or self.id} ({self.get_kind_display()})"
 
     @property
+    def is_picture(self) -> bool:
+        """A PNG/JPEG upload (a beat image or a strip photo), shown inline on the result page."""
+        return self.file_format in ("png", "jpeg")
+
+    @property
     def extension(self) -> str:
         return {
             "png": ".png",
             "jpeg": ".jpg",
+            "pdf": ".pdf",
             "wfdb-zip": ".zip",
             "csv": ".csv",
             "edf": ".edf",

@@ -21,11 +21,12 @@ from django.core.files.uploadedfile import UploadedFile
 from diagnosis.inference import InputError, validate_upload
 
 ACCEPTED_DESCRIPTION = (
-    "a picture of one heartbeat (PNG or JPG); a WFDB record (its .hea and .dat files "
+    "a picture of one heartbeat (PNG or JPG); a photo, scan, screenshot or PDF of an ECG "
+    "strip or 12-lead printout (25 mm/s, 10 mm/mV); a WFDB record (its .hea and .dat files "
     "together, or both in one .zip); a CSV file (including Apple Watch ECG exports); "
     "or an EDF file"
 )
-ACCEPT_ATTRIBUTE = ".png,.jpg,.jpeg,.hea,.dat,.zip,.csv,.txt,.edf"
+ACCEPT_ATTRIBUTE = ".png,.jpg,.jpeg,.pdf,.hea,.dat,.zip,.csv,.txt,.edf"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -35,7 +36,7 @@ class PreparedUpload:
 
     path: Path
     kind: str  # "beat_image" or "record"
-    file_format: str  # png, jpeg, wfdb-zip, csv, edf
+    file_format: str  # png, jpeg, pdf, wfdb-zip, csv, edf
     original_name: str
     size_bytes: int
     sha256: str

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.permissions import AuthenticatedHttpRequest
 from diagnosis import findings, reviews, selectors, services
 from diagnosis.forms import HistoryFilterForm, UploadForm
-from diagnosis.models import Analysis, InputKind, Recording
+from diagnosis.models import Analysis, Recording
 from diagnosis.uploads import ACCEPTED_DESCRIPTION
 
 
@@ -128,11 +128,11 @@ def trace(request: HttpRequest, analysis_id: object) -> JsonResponse:
 @login_required
 @require_GET
 def recording_file(request: HttpRequest, analysis_id: object) -> FileResponse:
-    """The original upload. Beat images are shown inline on the result page; other files
-    download."""
+    """The original upload. Pictures (beat images, strip photos) are shown inline on the
+    result page; other files (records, PDFs) download."""
     analysis = _analysis_for(request, analysis_id)
     recording = analysis.recording
-    inline = recording.kind == InputKind.BEAT_IMAGE and request.GET.get("inline") == "1"
+    inline = recording.is_picture and request.GET.get("inline") == "1"
     name = f"ecg-{recording.created_at:%Y%m%d}-{str(recording.id)[:8]}{recording.extension}"
     response = FileResponse(
         recording.file.open("rb"),

@@ -32,6 +32,13 @@ def _classify(args: argparse.Namespace) -> int:
         kind = io.detect_kind(args.path)
         if kind == "beat_image":
             result: dict[str, Any] = clf.classify_beat_waveform(image.read_beat_image(args.path))
+        elif kind == "strip":
+            from diagnosis.ml import strip
+
+            digitized = strip.digitize(args.path, speed=args.speed, gain=args.gain, lead=args.lead)
+            rec = digitized.record
+            result = clf.classify_signal(rec.signal, rec.fs, rec.lead)
+            result["digitized"] = digitized.info()
         else:
             rec = io.read_record(args.path, lead=args.lead, fs=args.fs)
             result = clf.classify_record(rec)
@@ -145,11 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m diagnosis.ml", description="ECG beat classification engine"
     )
     sub = p.add_subparsers(dest="cmd", required=True)
-    c = sub.add_parser("classify", help="classify a record or a single-beat image")
+    c = sub.add_parser(
+        "classify", help="classify a record, a single-beat image or a picture/PDF of a strip"
+    )
     c.add_argument("path")
     c.add_argument("--model", help="model version directory (default: $ECG_MODEL_DIR or models/)")
     c.add_argument("--lead", help="lead name (default: MLII when present, else the first)")
     c.add_argument("--fs", type=float, help="sampling rate in Hz, for files that do not state it")
+    c.add_argument("--speed", type=float, help="strip pictures: paper speed in mm/s (default 25)")
+    c.add_argument("--gain", type=float, help="strip pictures: gain in mm/mV (default 10)")
     c.add_argument("--json", action="store_true", help="print the contract JSON")
     c.set_defaults(func=_classify)
     for name, fn, helptext in (

@@ -9,7 +9,8 @@ line that can be shown to the user.
 Public API:
 
 - :func:`read_record` -> :class:`Record` (one lead, float64 millivolts, its sampling rate);
-- :func:`detect_kind` -> ``"beat_image"`` or ``"record"``;
+- :func:`detect_kind` -> ``"beat_image"``, ``"strip"`` (a picture or PDF of an ECG strip, read
+  by :mod:`diagnosis.ml.strip`) or ``"record"``;
 - :func:`sniff` -> the concrete format (``"png"``, ``"jpeg"``, ``"zip"``, ``"edf"``, ...);
 - :func:`validate_upload` -> the cheap checks the upload form runs before anything is queued.
 """
@@ -59,6 +60,7 @@ __all__ = [
     "MIN_FS",
     "RECORD_EXTENSIONS",
     "Format",
+    "Kind",
     "Record",
     "choose_lead",
     "detect_kind",
@@ -67,7 +69,9 @@ __all__ = [
     "validate_upload",
 ]
 
-Format = Literal["png", "jpeg", "zip", "edf", "bdf", "wfdb", "csv"]
+Format = Literal["png", "jpeg", "pdf", "zip", "edf", "bdf", "wfdb", "csv"]
+Kind = Literal["beat_image", "strip", "record"]
+_PICTURES = ("png", "jpeg", "pdf")
 
 _SNIFF_BYTES = 64 * 1024
 
@@ -102,8 +106,8 @@ def sniff(path_or_bytes: str | os.PathLike[str] | bytes) -> Format:
         path_or_bytes: a path, or the first bytes of an upload (64 KiB are enough).
 
     Returns:
-        ``"png"``, ``"jpeg"``, ``"zip"``, ``"edf"``, ``"bdf"``, ``"wfdb"`` (a WFDB header text)
-        or ``"csv"`` (text holding numbers).
+        ``"png"``, ``"jpeg"``, ``"pdf"``, ``"zip"``, ``"edf"``, ``"bdf"``, ``"wfdb"`` (a WFDB
+        header text) or ``"csv"`` (text holding numbers).
 
     Raises:
         InputError: empty, unreadable or unsupported content.
@@ -115,6 +119,8 @@ def sniff(path_or_bytes: str | os.PathLike[str] | bytes) -> Format:
         return "png"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
+    if head.startswith(b"%PDF-"):
+        return "pdf"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
     if (
@@ -135,11 +141,9 @@ def sniff(path_or_bytes: str | os.PathLike[str] | bytes) -> Format:
         raise InputError("This text file holds no numbers, so it is not an ECG recording.")
     if head.startswith((b"GIF8", b"BM", b"II*\x00", b"MM\x00*")) or head[8:12] == b"WEBP":
         raise InputError("This image format is not supported: upload a PNG or JPEG.")
-    if head.startswith(b"%PDF"):
-        raise InputError("PDF files are not supported: upload the recording itself or a PNG/JPEG.")
     raise InputError(
         "This file is not a supported ECG format (WFDB, a .zip of a WFDB record, CSV, EDF, "
-        "PNG or JPEG)."
+        "PNG, JPEG or PDF)."
     )
 
 
@@ -183,23 +187,31 @@ def _resolve(path: str | os.PathLike[str]) -> tuple[Path, Format]:
         raise
 
 
-def detect_kind(path: str | os.PathLike[str]) -> Literal["beat_image", "record"]:
-    """Say whether a file is a single-beat image or an ECG record, by its content.
+def detect_kind(path: str | os.PathLike[str]) -> Kind:
+    """Say whether a file is a single-beat image, a picture of an ECG strip or a record.
+
+    Pictures are told apart by content (:func:`diagnosis.ml.strip.classify_picture`: a
+    millimetre grid, or a wide picture whose line has several QRS-like peaks, is a strip; a
+    PDF is always a strip), which decodes the picture at a reduced size.
 
     Args:
         path: the file (an upload stored under any name, or a WFDB record name without
             extension).
 
     Returns:
-        ``"beat_image"`` for a PNG or JPEG (read it with
-        :func:`diagnosis.ml.image.read_beat_image`), ``"record"`` for WFDB, zip, CSV or EDF
-        (read it with :func:`read_record`).
+        ``"beat_image"`` (read it with :func:`diagnosis.ml.image.read_beat_image`),
+        ``"strip"`` (digitize it with :func:`diagnosis.ml.strip.digitize`, or
+        :func:`read_record` gives its signal) or ``"record"`` for WFDB, zip, CSV or EDF.
 
     Raises:
         InputError: the file is missing, empty, too large or of no supported format.
     """
-    _, fmt = _resolve(path)
-    return "beat_image" if fmt in ("png", "jpeg") else "record"
+    p, fmt = _resolve(path)
+    if fmt in _PICTURES:
+        from diagnosis.ml.strip import classify_picture
+
+        return classify_picture(p)
+    return "record"
 
 
 # --- Public entry points ------------------------------------------------------------------------
@@ -213,7 +225,8 @@ def read_record(
     The format is recognised by content: a WFDB header (``.hea``; its ``.dat`` must lie beside
     it; a ``.dat`` path or a record name without extension also works), a ``.zip`` holding
     exactly one WFDB record, a CSV (one column of samples, a time column plus lead columns, or
-    the Apple Watch Health export) or an EDF/EDF+/BDF file.
+    the Apple Watch Health export), an EDF/EDF+/BDF file, or a picture/PDF of an ECG strip
+    (digitized at :data:`diagnosis.ml.strip.OUTPUT_FS` with the default paper speed and gain).
 
     Args:
         path: the file.
@@ -230,8 +243,12 @@ def read_record(
         InputError: for any unreadable, inconsistent or implausible input (one line, for users).
     """
     p, fmt = _resolve(path)
-    if fmt in ("png", "jpeg"):
-        raise InputError("This is an image, not an ECG record; read it as a beat image.")
+    if fmt in _PICTURES:
+        from diagnosis.ml.strip import classify_picture, digitize
+
+        if classify_picture(p) == "beat_image":
+            raise InputError("This is an image, not an ECG record; read it as a beat image.")
+        return digitize(p, lead=lead).record
     try:
         if fmt == "wfdb":
             with as_hea(p) as hea:
@@ -254,11 +271,12 @@ def read_record(
 
 def validate_upload(
     path: str | os.PathLike[str], *, lead: str | None = None, fs: float | None = None
-) -> Literal["beat_image", "record"]:
+) -> Kind:
     """Cheap checks an upload form runs before storing and queueing a file.
 
     Checks the size cap and the content type, then the header only: image dimensions and
-    Pillow verify (no decoding); WFDB/zip header sanity, safe zip members, zip-bomb limits and
+    Pillow verify, then a reduced-size decode to tell a beat image from a strip; a PDF's page
+    count; WFDB/zip header sanity, safe zip members, zip-bomb limits and
     signal-file sizes (nothing is decompressed); EDF header (rate, duration); for CSV, that it
     parses completely, with every check :func:`read_record` makes (a CSV has no header to stop
     at). A WFDB, zip or EDF file that passes may still fail in :func:`read_record` (for example
@@ -270,18 +288,20 @@ def validate_upload(
         fs: the sampling rate the user gave, if any; it must agree with a rate the file states.
 
     Returns:
-        ``"beat_image"`` or ``"record"``, as :func:`detect_kind`.
+        ``"beat_image"``, ``"strip"`` or ``"record"``, as :func:`detect_kind`.
 
     Raises:
         InputError: with a one-line reason to show the user.
     """
     p, fmt = _resolve(path)
     try:
-        if fmt in ("png", "jpeg"):
+        if fmt in _PICTURES:
             from diagnosis.ml.image import check_image
+            from diagnosis.ml.strip import classify_picture
 
-            check_image(p)
-            return "beat_image"
+            if fmt != "pdf":
+                check_image(p)
+            return classify_picture(p)
         if fmt == "wfdb":
             with as_hea(p) as hea:
                 info = wfdb_header(hea)

@@ -1,0 +1,65 @@
+"""A photo or PDF of an ECG strip is accepted, digitized, and shown next to its trace."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from diagnosis.ml import strip_render
+from diagnosis.models import Status
+from tests.ml.engine_helpers import load_excerpt
+
+pytestmark = pytest.mark.django_db
+
+
+def _strip_bytes(fmt: str) -> bytes:
+    signal, fs, _, _ = load_excerpt("mitdb_100_302760")
+    img, _ = strip_render.render_strip(signal[: int(10 * fs)], fs, px_per_mm=8)
+    photo = strip_render.degrade(img, rotate_deg=2.0) if fmt == "JPEG" else img
+    buf = io.BytesIO()
+    photo.save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def test_a_strip_photo_is_digitized_and_shown_next_to_the_trace(client, patient, upload):
+    client.force_login(patient)
+    photo = SimpleUploadedFile("strip.jpg", _strip_bytes("JPEG"), content_type="image/jpeg")
+    analysis = upload(photo)
+    analysis.refresh_from_db()
+    assert analysis.status == Status.DONE, analysis.error
+    assert analysis.recording.kind == "record"
+    assert analysis.recording.file_format == "jpeg"
+    result = analysis.result
+    assert result["input"] == "record" and result["digitized"]["grid"] is True
+    assert len(result["beats"]) >= 10
+    assert analysis.trace  # the digitized signal is the display trace
+    html = client.get(f"/analyses/{analysis.id}/").content.decode()
+    assert 'id="strip-original"' in html
+    assert f"/analyses/{analysis.id}/file/?inline=1" in html
+    assert 'id="trace-chart"' in html
+    picture = client.get(f"/analyses/{analysis.id}/file/?inline=1")
+    assert picture.status_code == 200
+    assert "attachment" not in picture.get("Content-Disposition", "")
+    trace = client.get(f"/analyses/{analysis.id}/trace.json?start=0&seconds=10").json()
+    assert len(trace["values"]) > 100 and trace["beats"]
+
+
+def test_a_strip_pdf_is_accepted_and_offered_as_a_download(client, patient, upload):
+    client.force_login(patient)
+    pdf = SimpleUploadedFile("strip.pdf", _strip_bytes("PDF"), content_type="application/pdf")
+    analysis = upload(pdf)
+    analysis.refresh_from_db()
+    assert analysis.status == Status.DONE, analysis.error
+    assert analysis.recording.file_format == "pdf"
+    html = client.get(f"/analyses/{analysis.id}/").content.decode()
+    assert "Download the PDF you uploaded" in html
+    download = client.get(f"/analyses/{analysis.id}/file/?inline=1")
+    assert "attachment" in download["Content-Disposition"]
+
+
+def test_the_upload_page_lists_strip_pictures_and_pdf(client, patient):
+    client.force_login(patient)
+    html = client.get("/analyses/upload/").content.decode()
+    assert ".pdf" in html and "ECG strip" in html
