@@ -144,6 +144,19 @@ class AnalysisQuerySet(models.QuerySet["Analysis"]):
         """The one access rule for analyses: follows the recording's rule."""
         return self.filter(recording__in=Recording.objects.visible_to(user))
 
+    def matching(
+        self, *, label: str = "", date_from: Any = None, date_to: Any = None
+    ) -> AnalysisQuerySet:
+        """The filters lists offer: headline class and upload date range (inclusive)."""
+        analyses = self
+        if label:
+            analyses = analyses.filter(label=label)
+        if date_from:
+            analyses = analyses.filter(created_at__date__gte=date_from)
+        if date_to:
+            analyses = analyses.filter(created_at__date__lte=date_to)
+        return analyses
+
 
 class Status(models.TextChoices):
     QUEUED = "queued", "Waiting in line"

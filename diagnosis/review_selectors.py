@@ -83,19 +83,15 @@ def review_queue(
     mine = Review.objects.filter(analysis=OuterRef("pk"), doctor=doctor)
     analyses = (
         Analysis.objects.visible_to(doctor)
+        .matching(label=label, date_from=date_from, date_to=date_to)
         .filter(recording__owner__in=sharing)
         .exclude(recording__owner=doctor)
         .annotate(reviewed=Exists(mine))
         .select_related("recording", "recording__owner")
+        .defer("result", "timings")
     )
     if patient_id:
         analyses = analyses.filter(recording__owner_id=patient_id)
-    if label:
-        analyses = analyses.filter(label=label)
-    if date_from:
-        analyses = analyses.filter(created_at__date__gte=date_from)
-    if date_to:
-        analyses = analyses.filter(created_at__date__lte=date_to)
     if state == "waiting":
         analyses = analyses.filter(status=Status.DONE, reviewed=False)
     elif state == "reviewed":

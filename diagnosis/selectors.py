@@ -23,13 +23,8 @@ def history(
         .select_related("recording", "model_version")
         .prefetch_related("reviews__doctor")
         .defer("result", "timings")
+        .matching(label=label, date_from=date_from, date_to=date_to)
     )
-    if label:
-        analyses = analyses.filter(label=label)
-    if date_from:
-        analyses = analyses.filter(created_at__date__gte=date_from)
-    if date_to:
-        analyses = analyses.filter(created_at__date__lte=date_to)
     return analyses.order_by("-created_at")
 
 
