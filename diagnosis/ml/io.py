@@ -1,0 +1,303 @@
+"""Readers for ECG records: WFDB (.hea + .dat, or a .zip holding one record), CSV and EDF.
+
+Everything here is Django-free; the format readers live in :mod:`diagnosis.ml.readers`.
+Inputs are recognised by their content (magic bytes, header text), the file extension is
+only a hint, because uploads are stored under generated names.
+Every failure is an :class:`~diagnosis.ml.errors.InputError` whose message is one plain-English
+line that can be shown to the user.
+
+Public API:
+
+- :func:`read_record` -> :class:`Record` (one lead, float64 millivolts, its sampling rate);
+- :func:`detect_kind` -> ``"beat_image"`` or ``"record"``;
+- :func:`sniff` -> the concrete format (``"png"``, ``"jpeg"``, ``"zip"``, ``"edf"``, ...);
+- :func:`validate_upload` -> the cheap checks the upload form runs before anything is queued.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+from diagnosis.ml.errors import InputError
+from diagnosis.ml.readers.common import (
+    EXTENSIONS,
+    IMAGE_EXTENSIONS,
+    MAX_DURATION_S,
+    MAX_FS,
+    MAX_INPUT_BYTES,
+    MAX_SAMPLES,
+    MAX_ZIP_MEMBERS,
+    MAX_ZIP_RATIO,
+    MAX_ZIP_UNCOMPRESSED_BYTES,
+    MIN_DURATION_S,
+    MIN_FS,
+    RECORD_EXTENSIONS,
+    Record,
+    check_fs_agrees,
+    choose_lead,
+    decode_text,
+)
+from diagnosis.ml.readers.csv_files import read_csv
+from diagnosis.ml.readers.edf_files import read_edf
+from diagnosis.ml.readers.wfdb_files import as_hea, looks_like_wfdb_header, read_wfdb, wfdb_header
+from diagnosis.ml.readers.zip_files import extracted_zip_record
+
+__all__ = [
+    "EXTENSIONS",
+    "IMAGE_EXTENSIONS",
+    "MAX_DURATION_S",
+    "MAX_FS",
+    "MAX_INPUT_BYTES",
+    "MAX_SAMPLES",
+    "MAX_ZIP_MEMBERS",
+    "MAX_ZIP_RATIO",
+    "MAX_ZIP_UNCOMPRESSED_BYTES",
+    "MIN_DURATION_S",
+    "MIN_FS",
+    "RECORD_EXTENSIONS",
+    "Format",
+    "Record",
+    "choose_lead",
+    "detect_kind",
+    "read_record",
+    "sniff",
+    "validate_upload",
+]
+
+Format = Literal["png", "jpeg", "zip", "edf", "bdf", "wfdb", "csv"]
+
+_SNIFF_BYTES = 64 * 1024
+
+
+# --- Content sniffing ---------------------------------------------------------------------------
+
+
+def _head(path_or_bytes: str | os.PathLike[str] | bytes, n: int = _SNIFF_BYTES) -> bytes:
+    if isinstance(path_or_bytes, bytes | bytearray | memoryview):
+        return bytes(path_or_bytes[:n])
+    path = Path(path_or_bytes)
+    try:
+        if not path.is_file():
+            raise InputError(f"There is no file at '{path.name}'.")
+        with path.open("rb") as fh:
+            return fh.read(n)
+    except InputError:
+        raise
+    except OSError as exc:
+        raise InputError(f"The file '{path.name}' could not be opened.") from exc
+
+
+def _has_numeric_line(text: str) -> bool:
+    number = re.compile(r'^\s*"?[-+\u2212]?(\d|[.,]\d)')
+    return any(number.match(line) for line in text.splitlines()[:2000])
+
+
+def sniff(path_or_bytes: str | os.PathLike[str] | bytes) -> Format:
+    """Tell a file's format from its first bytes (its content, never its name).
+
+    Args:
+        path_or_bytes: a path, or the first bytes of an upload (64 KiB are enough).
+
+    Returns:
+        ``"png"``, ``"jpeg"``, ``"zip"``, ``"edf"``, ``"bdf"``, ``"wfdb"`` (a WFDB header text)
+        or ``"csv"`` (text holding numbers).
+
+    Raises:
+        InputError: empty, unreadable or unsupported content.
+    """
+    head = _head(path_or_bytes)
+    if not head:
+        raise InputError("The file is empty.")
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if (
+        head.startswith(b"0       ")
+        and len(head) >= 256
+        and re.fullmatch(rb"\s*\d+\s*", head[184:192])  # header size in bytes
+        and re.fullmatch(rb"\s*\d+\s*", head[252:256])  # number of signals
+    ):
+        return "edf"
+    if head.startswith(b"\xffBIOSEMI") and len(head) >= 256:
+        return "bdf"
+    text = decode_text(head)
+    if text is not None:
+        if looks_like_wfdb_header(text):
+            return "wfdb"
+        if _has_numeric_line(text):
+            return "csv"
+        raise InputError("This text file holds no numbers, so it is not an ECG recording.")
+    if head.startswith((b"GIF8", b"BM", b"II*\x00", b"MM\x00*")) or head[8:12] == b"WEBP":
+        raise InputError("This image format is not supported: upload a PNG or JPEG.")
+    if head.startswith(b"%PDF"):
+        raise InputError("PDF files are not supported: upload the recording itself or a PNG/JPEG.")
+    raise InputError(
+        "This file is not a supported ECG format (WFDB, a .zip of a WFDB record, CSV, EDF, "
+        "PNG or JPEG)."
+    )
+
+
+def _resolve(path: str | os.PathLike[str]) -> tuple[Path, Format]:
+    """Find the file to read and its format; the extension only helps WFDB's companion files."""
+    p = Path(path)
+    if not p.exists():
+        # wfdb style: a record name without extension ("data/100").
+        hea = p.with_name(p.name + ".hea")
+        if hea.is_file():
+            return hea, "wfdb"
+        raise InputError(f"There is no file at '{p.name}'.")
+    if p.is_dir():
+        raise InputError(f"'{p.name}' is a folder, not a file.")
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise InputError(f"The file '{p.name}' could not be opened.") from exc
+    if size == 0:
+        raise InputError("The file is empty.")
+    if size > MAX_INPUT_BYTES:
+        raise InputError(
+            f"The file is too large ({size / 2**20:.0f} MB); the limit is "
+            f"{MAX_INPUT_BYTES / 2**20:.0f} MB."
+        )
+    hea = p.with_suffix(".hea")
+    if p.suffix.lower() in {".dat", ".atr"} and hea.is_file():
+        return hea, sniff(hea)  # a WFDB signal or annotation file: read its record
+    try:
+        return p, sniff(p)
+    except InputError:
+        # A WFDB signal file has no magic; if its header lies beside it, read that.
+        hea = p.with_suffix(".hea")
+        if p.suffix.lower() in {".dat", ".atr", ".xws", ""} and hea.is_file() and hea != p:
+            return hea, sniff(hea)
+        if p.suffix.lower() == ".dat":
+            raise InputError(
+                "This is a WFDB signal file without its header: upload the .hea and .dat "
+                "together in a .zip."
+            ) from None
+        raise
+
+
+def detect_kind(path: str | os.PathLike[str]) -> Literal["beat_image", "record"]:
+    """Say whether a file is a single-beat image or an ECG record, by its content.
+
+    Args:
+        path: the file (an upload stored under any name, or a WFDB record name without
+            extension).
+
+    Returns:
+        ``"beat_image"`` for a PNG or JPEG (read it with
+        :func:`diagnosis.ml.image.read_beat_image`), ``"record"`` for WFDB, zip, CSV or EDF
+        (read it with :func:`read_record`).
+
+    Raises:
+        InputError: the file is missing, empty, too large or of no supported format.
+    """
+    _, fmt = _resolve(path)
+    return "beat_image" if fmt in ("png", "jpeg") else "record"
+
+
+# --- Public entry points ------------------------------------------------------------------------
+
+
+def read_record(
+    path: str | os.PathLike[str], *, lead: str | None = None, fs: float | None = None
+) -> Record:
+    """Read one lead of an ECG record, in millivolts, at the file's own sampling rate.
+
+    The format is recognised by content: a WFDB header (``.hea``; its ``.dat`` must lie beside
+    it; a ``.dat`` path or a record name without extension also works), a ``.zip`` holding
+    exactly one WFDB record, a CSV (one column of samples, a time column plus lead columns, or
+    the Apple Watch Health export) or an EDF/EDF+/BDF file.
+
+    Args:
+        path: the file.
+        lead: the lead to return, by name (case-insensitive). Default: MLII when present, else
+            the first ECG-looking lead, else the first.
+        fs: sampling rate in Hz for files that do not state one (a CSV of bare samples). When
+            the file states a rate and ``fs`` differs by more than 1%, InputError is raised.
+
+    Returns:
+        A :class:`Record`: ``signal`` of shape ``(n_samples,)`` float64 mV (read-only), ``fs``
+        in Hz, the chosen ``lead`` and all ``leads``.
+
+    Raises:
+        InputError: for any unreadable, inconsistent or implausible input (one line, for users).
+    """
+    p, fmt = _resolve(path)
+    if fmt in ("png", "jpeg"):
+        raise InputError("This is an image, not an ECG record; read it as a beat image.")
+    try:
+        if fmt == "wfdb":
+            with as_hea(p) as hea:
+                return read_wfdb(hea, lead, fs)
+        if fmt == "zip":
+            with extracted_zip_record(p) as hea:
+                return read_wfdb(hea, lead, fs)
+        if fmt in ("edf", "bdf"):
+            record = read_edf(p, lead, fs)
+            assert record is not None
+            return record
+        return read_csv(p, lead, fs)
+    except InputError:
+        raise
+    except MemoryError as exc:
+        raise InputError("The recording is too large to read.") from exc
+    except Exception as exc:  # last line of defence: no traceback ever reaches the user
+        raise InputError("The file could not be read as an ECG recording.") from exc
+
+
+def validate_upload(
+    path: str | os.PathLike[str], *, lead: str | None = None, fs: float | None = None
+) -> Literal["beat_image", "record"]:
+    """Cheap checks an upload form runs before storing and queueing a file.
+
+    Checks the size cap and the content type, then the header only: image dimensions and
+    Pillow verify (no decoding); WFDB/zip header sanity, safe zip members, zip-bomb limits and
+    signal-file sizes (nothing is decompressed); EDF header (rate, duration); for CSV, that it
+    parses completely, with every check :func:`read_record` makes (a CSV has no header to stop
+    at). A WFDB, zip or EDF file that passes may still fail in :func:`read_record` (for example
+    a flat line or NaN samples in the signal data).
+
+    Args:
+        path: the uploaded file, under any name.
+        lead: the lead the user asked for, if any; it must exist in the file.
+        fs: the sampling rate the user gave, if any; it must agree with a rate the file states.
+
+    Returns:
+        ``"beat_image"`` or ``"record"``, as :func:`detect_kind`.
+
+    Raises:
+        InputError: with a one-line reason to show the user.
+    """
+    p, fmt = _resolve(path)
+    try:
+        if fmt in ("png", "jpeg"):
+            from diagnosis.ml.image import check_image
+
+            check_image(p)
+            return "beat_image"
+        if fmt == "wfdb":
+            with as_hea(p) as hea:
+                info = wfdb_header(hea)
+            check_fs_agrees(info.fs, fs, "The WFDB header")
+            choose_lead(info.leads, lead)
+        elif fmt == "zip":
+            with extracted_zip_record(p, header_only=True) as hea:
+                info = wfdb_header(hea)
+            check_fs_agrees(info.fs, fs, "The WFDB header")
+            choose_lead(info.leads, lead)
+        elif fmt in ("edf", "bdf"):
+            read_edf(p, lead, fs, header_only=True)
+        else:
+            read_csv(p, lead, fs)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError("The file could not be read as an ECG recording.") from exc
+    return "record"
