@@ -1,1 +1,4 @@
-"""ECG engine: Django-free. Readers, signal processing, rendering, the CNN, training and evaluation."""
+"""ECG engine: Django-free.
+
+Readers, signal processing, rendering, the CNN, training and evaluation.
+"""

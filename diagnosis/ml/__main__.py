@@ -24,16 +24,20 @@ def _classify(args: argparse.Namespace) -> int:
     from diagnosis.ml.predict import Classifier
 
     try:
-        clf = Classifier.load(args.model)
-    except (ModelIntegrityError, FileNotFoundError) as exc:
-        print(f"error: cannot load the model: {exc}", file=sys.stderr)
-        return 1
-    try:
+        # Read the input first: bad input is reported without paying for the model load.
         kind = io.detect_kind(args.path)
         if kind == "beat_image":
-            result: dict[str, Any] = clf.classify_beat_waveform(image.read_beat_image(args.path))
+            curve = image.read_beat_image(args.path)
         else:
             rec = io.read_record(args.path, lead=args.lead, fs=args.fs)
+        try:
+            clf = Classifier.load(args.model)
+        except (ModelIntegrityError, FileNotFoundError) as exc:
+            print(f"error: cannot load the model: {exc}", file=sys.stderr)
+            return 1
+        if kind == "beat_image":
+            result: dict[str, Any] = clf.classify_beat_waveform(curve)
+        else:
             result = clf.classify_record(rec)
     except InputError as exc:
         print(

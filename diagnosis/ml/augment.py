@@ -21,7 +21,7 @@ def crop_window(wide: np.ndarray) -> np.ndarray:
 
 
 def time_warp(wide: np.ndarray, rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:
-    """Random time scale (+-10 %) and shift (+-4 samples), linear interpolation.
+    """Random time scale (+-15 %) and shift (+-4 samples), linear interpolation.
 
     Args:
         wide: (k, WIDE_PRE + WIDE_POST) windows, R at WIDE_PRE.
@@ -29,7 +29,7 @@ def time_warp(wide: np.ndarray, rng: np.random.Generator, strength: float = 1.0)
         (k, WIN) float32, R near PRE.
     """
     k, n = wide.shape
-    scale = 1.0 + strength * rng.uniform(-0.1, 0.1, (k, 1))
+    scale = 1.0 + strength * rng.uniform(-0.15, 0.15, (k, 1))
     shift = strength * rng.uniform(-4, 4, (k, 1))
     t = WIDE_PRE + shift + scale * (np.arange(WIN)[None, :] - PRE)
     t = np.clip(t, 0, n - 1.001)

@@ -7,7 +7,11 @@ worker holds one per process).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,6 +36,25 @@ class RecordLike(Protocol):
     lead: str
 
 
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence the native "Created TensorFlow Lite XNNPACK delegate" line on fd 2 (why: the
+    CLI promises exactly one stderr line on bad input, and workers' logs stay clean)."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
 class _Runner:
     """One LiteRT interpreter with a fixed batch size."""
 
@@ -39,11 +62,14 @@ class _Runner:
         from ai_edge_litert.interpreter import Interpreter
 
         self.batch = batch
-        self.it = Interpreter(model_path=str(model_path), num_threads=threads)
-        details = self.it.get_input_details()
-        for d in details:
-            self.it.resize_tensor_input(d["index"], [batch, *d["shape"][1:]])
-        self.it.allocate_tensors()
+        with _quiet_stderr():
+            self.it = Interpreter(model_path=str(model_path), num_threads=threads)
+            details = self.it.get_input_details()
+            for d in details:
+                self.it.resize_tensor_input(d["index"], [batch, *d["shape"][1:]])
+            self.it.allocate_tensors()
+            # The delegate reports itself on first use, so run once while silenced.
+            self.it.invoke()
         # Inputs are told apart by rank: image (b, H, W, 1), context (b, N_CONTEXT).
         self.img_idx = next(d["index"] for d in details if len(d["shape"]) == 4)
         self.ctx_idx = next(d["index"] for d in details if len(d["shape"]) == 2)
