@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         s.set_defaults(func=fn)
         if name == "train":
             s.add_argument("--version", default="ecg-cnn-1.0.0")
-            s.add_argument("--epochs", type=int, default=30)
+            s.add_argument("--epochs", type=int, default=12)
             s.add_argument("--seed", type=int, default=0)
             s.add_argument("--force", action="store_true")
         else:

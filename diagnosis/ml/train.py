@@ -278,7 +278,7 @@ def train_shipped(
     *,
     data_dir: Path,
     cache_dir: Path | None,
-    epochs: int = 16,
+    epochs: int = 12,
     seed: int = 0,
     paced_max: int = 4000,
     log: Any = print,
