@@ -124,6 +124,7 @@ class Classifier:
         self.metadata = metadata
         self.version: str = metadata["version"]
         self.threshold: float = float(metadata["uncertainty"]["threshold"])
+        self.v_veto: dict[str, Any] | None = metadata.get("postprocess", {}).get("v_veto")
         path = model_dir / metadata["serving_file"]
         self._batch = _Runner(path, BATCH, threads)
         self._single = _Runner(path, 1, 1)
@@ -155,7 +156,31 @@ class Classifier:
             return np.zeros((0, len(CLASSES)), np.float32)
         template = sig.record_template(windows)
         img = render.model_input(render.render(windows), template, context[:, -1] > 0)
-        return self.predict_proba(img, context)
+        return self.apply_v_veto(self.predict_proba(img, context), context)
+
+    def apply_v_veto(self, probs: np.ndarray, context: np.ndarray) -> np.ndarray:
+        """Patient-relative rule: a beat whose QRS matches the record's dominant beat and that
+        is not early is not ventricular (why: the CNN, trained on few patients per bundle
+        branch block type, calls some unseen patients' dominant wide-QRS beats PVC; in DS1
+        only ~0.1 % of ventricular beats meet this rule). Thresholds are in metadata."""
+        if not self.v_veto or len(probs) == 0:
+            return probs
+        names = list(sig.CONTEXT_FEATURES)
+        fire = (
+            (context[:, -1] > 0)
+            & (
+                context[:, names.index("qrs_corr_with_record_template")]
+                > self.v_veto["qrs_corr_min"]
+            )
+            & (context[:, names.index("pre_over_local_minus_1")] > self.v_veto["pre_ratio_min"])
+        )
+        if not fire.any():
+            return probs
+        out = probs.copy()
+        v_cols = [CLASSES.index(c) for c in ("PVC", "VEB")]
+        out[np.ix_(fire, v_cols)] = 0.0
+        out[fire] /= np.maximum(out[fire].sum(axis=1, keepdims=True), 1e-9)
+        return out
 
     # -- contract API ----------------------------------------------------------------------
     def classify_signal(self, x: np.ndarray, fs: float, lead: str = "") -> dict[str, Any]:

@@ -42,6 +42,10 @@ EPOCH_PLAN: dict[str, tuple[int, int]] = {
     "VFW": (1000, 1000),
 }
 UNCERTAIN_THRESHOLD = 0.6
+#: Patient-relative V veto thresholds (see predict.Classifier.apply_v_veto): 0.95 is above
+#: the 99th percentile (0.937) of DS1 ventricular beats' QRS correlation with their record's
+#: median beat; -0.1 = "not more than 10 % early".
+V_VETO: dict[str, float] = {"qrs_corr_min": 0.95, "pre_ratio_min": -0.1}
 #: Paced records whose paced beats train the PAB class: the two with lead MLII (102 and 104
 #: have V5/V2 only; their unusual morphology made the model call DS2 beats paced).
 PAB_RECORDS: tuple[str, ...] = ("107", "217")
@@ -301,6 +305,7 @@ def train_shipped(
     log(f"training beats per class: {counts}")
     model, hist = fit(fit_set, epochs=epochs, seed=seed, val=val, log=log)
     meta = base_metadata(out_dir.name)
+    meta["postprocess"] = {"v_veto": v_veto(train)}
     meta["training"] = {
         "protocol": "inter-patient (de Chazal 2004): trained on DS1 only, tested on DS2",
         "records": list(ds.DS1),
@@ -325,6 +330,28 @@ def train_shipped(
         "machine": f"{platform.machine()} {platform.processor() or ''} cpus={_cpus()}".strip(),
     }
     return save_model(model, out_dir, meta)
+
+
+def v_veto(beats: BeatSet) -> dict[str, Any]:
+    """The patient-relative V veto used by the predictor, with its cost measured on the
+    training beats (only those with context): share of V-class and N-class beats it fires on."""
+    names = list(sig.CONTEXT_FEATURES)
+    rule = dict(V_VETO)
+    fire = (
+        beats.context[:, names.index("qrs_corr_with_record_template")] > rule["qrs_corr_min"]
+    ) & (beats.context[:, names.index("pre_over_local_minus_1")] > rule["pre_ratio_min"])
+    is_v = np.isin(beats.y, [CLASSES.index("PVC"), CLASSES.index("VEB")])
+    is_n = np.isin(beats.y, [CLASSES.index(c) for c in ("NOR", "LBB", "RBB")])
+    rule["training_beats_meeting_rule"] = {
+        "ventricular": round(float(fire[is_v].mean()), 4),
+        "normal_lbb_rbb": round(float(fire[is_n].mean()), 4),
+    }
+    rule["rule"] = (
+        "with record context, a beat whose QRS (+-100 ms) correlates above qrs_corr_min with "
+        "the record's median beat and whose pre-RR/local-RR - 1 is above pre_ratio_min gets "
+        "PVC/VEB probability 0 (renormalised)"
+    )
+    return rule
 
 
 def _cpus() -> int:
