@@ -32,10 +32,10 @@ from diagnosis.ml.classes import (
 
 #: Beats per class drawn each epoch: (minimum, maximum); NOR is capped hardest.
 EPOCH_PLAN: dict[str, tuple[int, int]] = {
-    "NOR": (16000, 16000),
+    "NOR": (24000, 24000),
     "LBB": (2500, 4000),
     "RBB": (2500, 4000),
-    "APC": (2000, 2000),
+    "APC": (1500, 1500),
     "PVC": (3000, 4500),
     "PAB": (2500, 3500),
     "VEB": (800, 800),
