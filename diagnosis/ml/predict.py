@@ -219,7 +219,7 @@ class Classifier:
         ]
         return {
             "input": "record",
-            "fs": fs,
+            "fs": int(fs) if float(fs).is_integer() else fs,
             "n_samples": len(x),
             "lead": lead,
             "beats": beats,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -123,3 +125,23 @@ def test_curve_to_window_places_the_peak_at_the_r_index() -> None:
 def test_bad_curves_raise_input_error(curve: np.ndarray) -> None:
     with pytest.raises(InputError):
         curve_to_window(curve)
+
+
+def test_inference_does_not_import_tensorflow() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from diagnosis.ml.predict import Classifier\n"
+        "from tests.ml.engine_helpers import excerpt_names, load_excerpt\n"
+        "x, fs, _, _ = load_excerpt(excerpt_names()[0])\n"
+        "Classifier.load().classify_signal(x, fs)\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')]\n"
+        "print(len(bad))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "0"
