@@ -60,25 +60,23 @@ def augment_images(wide: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     )
     norm = render.normalise(w)
     # A peak cropped by the plot border: clip the top (or bottom) and renormalise.
-    crop = rng.random(k) < 0.12
+    crop = np.asarray(rng.random(k) < 0.12)
     if crop.any():
         c = rng.uniform(0.75, 0.95, (int(crop.sum()), 1)).astype(np.float32)
         sub = norm[crop]
         top = rng.random((len(sub), 1)) < 0.7
         sub = np.where(top, np.minimum(sub, c), np.maximum(sub, 1 - c))
         norm[crop] = render.normalise(sub)
-    mt = rng.uniform(0, 12, k)
-    mb = rng.uniform(0, 12, k)
-    plain = rng.random(k) < 0.4  # keep a good share in the exact inference style
-    mt = np.where(plain, render.MARGIN, mt)
-    mb = np.where(plain, render.MARGIN, mb)
+    plain = np.asarray(rng.random(k) < 0.4)  # keep a good share in the exact inference style
+    mt = np.where(plain, render.MARGIN, rng.uniform(0, 12, k))
+    mb = np.where(plain, render.MARGIN, rng.uniform(0, 12, k))
     hw = np.where(plain, render.HALF_WIDTH, rng.uniform(0.3, 1.8, k))
     img = render.render(norm, margin_top=mt, margin_bottom=mb, half_width=hw, normalised=True)
     # No anti-aliasing (hard-edged lines).
-    hard = rng.random(k) < 0.15
+    hard = np.asarray(rng.random(k) < 0.15)
     img[hard] = (img[hard] > 0.5).astype(np.float32)
     # JPEG-like noise: pixel noise plus 8x8 block offsets, and blur-ish speckle at edges.
-    jp = np.nonzero(rng.random(k) < 0.25)[0]
+    jp = np.nonzero(np.asarray(rng.random(k) < 0.25))[0]
     if len(jp):
         sig = rng.uniform(0.01, 0.08, (len(jp), 1, 1)).astype(np.float32)
         noise = rng.normal(0, 1, (len(jp), render.H, render.W)).astype(np.float32) * sig

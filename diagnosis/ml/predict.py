@@ -31,9 +31,14 @@ MIN_RECORD_S = 2.0
 class RecordLike(Protocol):
     """What :meth:`Classifier.classify_record` needs (``diagnosis.ml.io.Record`` fits)."""
 
-    signal: np.ndarray
-    fs: float
-    lead: str
+    @property
+    def signal(self) -> np.ndarray: ...
+
+    @property
+    def fs(self) -> float: ...
+
+    @property
+    def lead(self) -> str: ...
 
 
 @contextlib.contextmanager

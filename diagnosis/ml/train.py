@@ -74,8 +74,10 @@ class BeatSet:
 
     @staticmethod
     def concat(parts: list[BeatSet]) -> BeatSet:
-        fields = ("wide", "context", "template", "y", "record")
-        return BeatSet(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields))
+        def cat(f: str) -> np.ndarray:
+            return np.concatenate([getattr(p, f) for p in parts])
+
+        return BeatSet(cat("wide"), cat("context"), cat("template"), cat("y"), cat("record"))
 
 
 def collect(
@@ -336,7 +338,7 @@ def v_veto(beats: BeatSet) -> dict[str, Any]:
     """The patient-relative V veto used by the predictor, with its cost measured on the
     training beats (only those with context): share of V-class and N-class beats it fires on."""
     names = list(sig.CONTEXT_FEATURES)
-    rule = dict(V_VETO)
+    rule: dict[str, Any] = dict(V_VETO)
     fire = (
         beats.context[:, names.index("qrs_corr_with_record_template")] > rule["qrs_corr_min"]
     ) & (beats.context[:, names.index("pre_over_local_minus_1")] > rule["pre_ratio_min"])
