@@ -65,32 +65,18 @@ def analyse_file(
     Raises:
         InputError: the file is not a readable ECG (message for the user).
     """
-    from diagnosis.ml import image as ecg_image
-    from diagnosis.ml import io as ecg_io
     from diagnosis.ml import signal as ecg_signal
+    from diagnosis.ml.pipeline import classify_input, read_input
 
     started = time.perf_counter()
     classifier = classifier_for(version, directory)
     loaded = time.perf_counter()
-    kind = ecg_io.detect_kind(path)
-    if kind == "beat_image":
-        curve = ecg_image.read_beat_image(path)
-        read = time.perf_counter()
-        result = classifier.classify_beat_waveform(curve)
-        trace = None
-    elif kind == "strip":
-        from diagnosis.ml import strip as ecg_strip
-
-        digitized = ecg_strip.digitize(path)
-        read = time.perf_counter()
-        result = classifier.classify_record(digitized.record)
-        result["digitized"] = digitized.info()
-        signal = digitized.record.signal
-        trace = ecg_signal.resample(signal, digitized.record.fs, TRACE_FS).astype(np.float16)
-    else:
-        record = ecg_io.read_record(path)
-        read = time.perf_counter()
-        result = classifier.classify_record(record)
+    data = read_input(path)
+    read = time.perf_counter()
+    result = classify_input(classifier, data)
+    trace = None
+    if data.record is not None:
+        record = data.record
         trace = ecg_signal.resample(record.signal, record.fs, TRACE_FS).astype(np.float16)
     finished = time.perf_counter()
     timings = {

@@ -1,2 +1,4 @@
-"""ECG engine, free of Django: readers, signal processing, rendering, the CNN,
-training and evaluation."""
+"""ECG engine: Django-free.
+
+Readers, signal processing, rendering, the CNN, training and evaluation.
+"""

@@ -19,29 +19,19 @@ from diagnosis.ml.errors import InputError
 
 
 def _classify(args: argparse.Namespace) -> int:
-    from diagnosis.ml import image, io
     from diagnosis.ml.artifacts import ModelIntegrityError
+    from diagnosis.ml.pipeline import classify_input, read_input
     from diagnosis.ml.predict import Classifier
 
     try:
-        clf = Classifier.load(args.model)
-    except (ModelIntegrityError, FileNotFoundError) as exc:
-        print(f"error: cannot load the model: {exc}", file=sys.stderr)
-        return 1
-    try:
-        kind = io.detect_kind(args.path)
-        if kind == "beat_image":
-            result: dict[str, Any] = clf.classify_beat_waveform(image.read_beat_image(args.path))
-        elif kind == "strip":
-            from diagnosis.ml import strip
-
-            digitized = strip.digitize(args.path, speed=args.speed, gain=args.gain, lead=args.lead)
-            rec = digitized.record
-            result = clf.classify_signal(rec.signal, rec.fs, rec.lead)
-            result["digitized"] = digitized.info()
-        else:
-            rec = io.read_record(args.path, lead=args.lead, fs=args.fs)
-            result = clf.classify_record(rec)
+        # Read the input first: bad input is reported without paying for the model load.
+        data = read_input(args.path, lead=args.lead, fs=args.fs, speed=args.speed, gain=args.gain)
+        try:
+            clf = Classifier.load(args.model)
+        except (ModelIntegrityError, FileNotFoundError) as exc:
+            print(f"error: cannot load the model: {exc}", file=sys.stderr)
+            return 1
+        result = classify_input(clf, data)
     except InputError as exc:
         print(
             str(exc).splitlines()[0] if str(exc) else "The input could not be read.",
@@ -178,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
         s.set_defaults(func=fn)
         if name == "train":
             s.add_argument("--version", default="ecg-cnn-1.0.0")
-            s.add_argument("--epochs", type=int, default=30)
+            s.add_argument("--epochs", type=int, default=12)
             s.add_argument("--seed", type=int, default=0)
             s.add_argument("--force", action="store_true")
         else:

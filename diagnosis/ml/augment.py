@@ -21,7 +21,7 @@ def crop_window(wide: np.ndarray) -> np.ndarray:
 
 
 def time_warp(wide: np.ndarray, rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:
-    """Random time scale (+-10 %) and shift (+-4 samples), linear interpolation.
+    """Random time scale (+-15 %) and shift (+-4 samples), linear interpolation.
 
     Args:
         wide: (k, WIDE_PRE + WIDE_POST) windows, R at WIDE_PRE.
@@ -29,7 +29,7 @@ def time_warp(wide: np.ndarray, rng: np.random.Generator, strength: float = 1.0)
         (k, WIN) float32, R near PRE.
     """
     k, n = wide.shape
-    scale = 1.0 + strength * rng.uniform(-0.1, 0.1, (k, 1))
+    scale = 1.0 + strength * rng.uniform(-0.15, 0.15, (k, 1))
     shift = strength * rng.uniform(-4, 4, (k, 1))
     t = WIDE_PRE + shift + scale * (np.arange(WIN)[None, :] - PRE)
     t = np.clip(t, 0, n - 1.001)
@@ -60,25 +60,23 @@ def augment_images(wide: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     )
     norm = render.normalise(w)
     # A peak cropped by the plot border: clip the top (or bottom) and renormalise.
-    crop = rng.random(k) < 0.12
+    crop = np.asarray(rng.random(k) < 0.12)
     if crop.any():
         c = rng.uniform(0.75, 0.95, (int(crop.sum()), 1)).astype(np.float32)
         sub = norm[crop]
         top = rng.random((len(sub), 1)) < 0.7
         sub = np.where(top, np.minimum(sub, c), np.maximum(sub, 1 - c))
         norm[crop] = render.normalise(sub)
-    mt = rng.uniform(0, 12, k)
-    mb = rng.uniform(0, 12, k)
-    plain = rng.random(k) < 0.4  # keep a good share in the exact inference style
-    mt = np.where(plain, render.MARGIN, mt)
-    mb = np.where(plain, render.MARGIN, mb)
+    plain = np.asarray(rng.random(k) < 0.4)  # keep a good share in the exact inference style
+    mt = np.where(plain, render.MARGIN, rng.uniform(0, 12, k))
+    mb = np.where(plain, render.MARGIN, rng.uniform(0, 12, k))
     hw = np.where(plain, render.HALF_WIDTH, rng.uniform(0.3, 1.8, k))
     img = render.render(norm, margin_top=mt, margin_bottom=mb, half_width=hw, normalised=True)
     # No anti-aliasing (hard-edged lines).
-    hard = rng.random(k) < 0.15
+    hard = np.asarray(rng.random(k) < 0.15)
     img[hard] = (img[hard] > 0.5).astype(np.float32)
     # JPEG-like noise: pixel noise plus 8x8 block offsets, and blur-ish speckle at edges.
-    jp = np.nonzero(rng.random(k) < 0.25)[0]
+    jp = np.nonzero(np.asarray(rng.random(k) < 0.25))[0]
     if len(jp):
         sig = rng.uniform(0.01, 0.08, (len(jp), 1, 1)).astype(np.float32)
         noise = rng.normal(0, 1, (len(jp), render.H, render.W)).astype(np.float32) * sig

@@ -7,7 +7,11 @@ worker holds one per process).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,9 +31,33 @@ MIN_RECORD_S = 2.0
 class RecordLike(Protocol):
     """What :meth:`Classifier.classify_record` needs (``diagnosis.ml.io.Record`` fits)."""
 
-    signal: np.ndarray
-    fs: float
-    lead: str
+    @property
+    def signal(self) -> np.ndarray: ...
+
+    @property
+    def fs(self) -> float: ...
+
+    @property
+    def lead(self) -> str: ...
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence the native "Created TensorFlow Lite XNNPACK delegate" line on fd 2 (why: the
+    CLI promises exactly one stderr line on bad input, and workers' logs stay clean)."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
 
 
 class _Runner:
@@ -39,11 +67,14 @@ class _Runner:
         from ai_edge_litert.interpreter import Interpreter
 
         self.batch = batch
-        self.it = Interpreter(model_path=str(model_path), num_threads=threads)
-        details = self.it.get_input_details()
-        for d in details:
-            self.it.resize_tensor_input(d["index"], [batch, *d["shape"][1:]])
-        self.it.allocate_tensors()
+        with _quiet_stderr():
+            self.it = Interpreter(model_path=str(model_path), num_threads=threads)
+            details = self.it.get_input_details()
+            for d in details:
+                self.it.resize_tensor_input(d["index"], [batch, *d["shape"][1:]])
+            self.it.allocate_tensors()
+            # The delegate reports itself on first use, so run once while silenced.
+            self.it.invoke()
         # Inputs are told apart by rank: image (b, H, W, 1), context (b, N_CONTEXT).
         self.img_idx = next(d["index"] for d in details if len(d["shape"]) == 4)
         self.ctx_idx = next(d["index"] for d in details if len(d["shape"]) == 2)
@@ -98,6 +129,7 @@ class Classifier:
         self.metadata = metadata
         self.version: str = metadata["version"]
         self.threshold: float = float(metadata["uncertainty"]["threshold"])
+        self.v_veto: dict[str, Any] | None = metadata.get("postprocess", {}).get("v_veto")
         path = model_dir / metadata["serving_file"]
         self._batch = _Runner(path, BATCH, threads)
         self._single = _Runner(path, 1, 1)
@@ -129,7 +161,31 @@ class Classifier:
             return np.zeros((0, len(CLASSES)), np.float32)
         template = sig.record_template(windows)
         img = render.model_input(render.render(windows), template, context[:, -1] > 0)
-        return self.predict_proba(img, context)
+        return self.apply_v_veto(self.predict_proba(img, context), context)
+
+    def apply_v_veto(self, probs: np.ndarray, context: np.ndarray) -> np.ndarray:
+        """Patient-relative rule: a beat whose QRS matches the record's dominant beat and that
+        is not early is not ventricular (why: the CNN, trained on few patients per bundle
+        branch block type, calls some unseen patients' dominant wide-QRS beats PVC; in DS1
+        only ~0.1 % of ventricular beats meet this rule). Thresholds are in metadata."""
+        if not self.v_veto or len(probs) == 0:
+            return probs
+        names = list(sig.CONTEXT_FEATURES)
+        fire = (
+            (context[:, -1] > 0)
+            & (
+                context[:, names.index("qrs_corr_with_record_template")]
+                > self.v_veto["qrs_corr_min"]
+            )
+            & (context[:, names.index("pre_over_local_minus_1")] > self.v_veto["pre_ratio_min"])
+        )
+        if not fire.any():
+            return probs
+        out = probs.copy()
+        v_cols = [CLASSES.index(c) for c in ("PVC", "VEB")]
+        out[np.ix_(fire, v_cols)] = 0.0
+        out[fire] /= np.maximum(out[fire].sum(axis=1, keepdims=True), 1e-9)
+        return out
 
     # -- contract API ----------------------------------------------------------------------
     def classify_signal(self, x: np.ndarray, fs: float, lead: str = "") -> dict[str, Any]:
@@ -168,7 +224,7 @@ class Classifier:
         ]
         return {
             "input": "record",
-            "fs": fs,
+            "fs": int(fs) if float(fs).is_integer() else fs,
             "n_samples": len(x),
             "lead": lead,
             "beats": beats,

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import numpy as np
 from scipy import signal as sps
-from scipy.ndimage import median_filter, uniform_filter1d
+from scipy.ndimage import uniform_filter1d
 
 #: Internal sampling rate in Hz.
 FS: float = 360.0
@@ -34,8 +34,6 @@ CONTEXT_FEATURES: tuple[str, ...] = (
     "post_over_local_minus_1",
     "pre_over_post_minus_1",
     "local_over_record_minus_1",
-    "pre_over_local_median_minus_1",
-    "local_rr_cv",
     "qrs_corr_with_record_template",
     "beat_corr_with_record_template",
     "context_available",
@@ -257,19 +255,14 @@ def record_context(peaks: np.ndarray, windows: np.ndarray, fs: float = FS) -> np
     out[:, 4] = np.clip(post / local - 1, -1, 3)
     out[:, 5] = np.clip(pre / post - 1, -1, 3)
     out[:, 6] = np.clip(local / rec - 1, -1, 3)
-    # Median rhythm resists runs of ectopics (bigeminy); the local coefficient of variation
-    # tells an irregular rhythm (atrial fibrillation: early beats are not premature) apart.
-    size = min(11, len(pre))
-    med = median_filter(pre, size=size, mode="nearest")
-    out[:, 7] = np.clip(pre / med - 1, -1, 3)
-    sq = uniform_filter1d(pre * pre, size=size, mode="nearest")
-    out[:, 8] = np.clip(np.sqrt(np.maximum(sq - local * local, 0)) / local, 0, 2)
+    # (A local median RR and an RR-irregularity feature were tried: they made the APCs of
+    # record 232, which outnumber its sinus beats, look like normal rhythm.)
     w = np.asarray(windows, dtype=np.float64)
     template = record_template(w)
     q = slice(PRE - int(0.1 * fs), PRE + int(0.1 * fs))
-    out[:, 9] = _corr(w[:, q], template[q])
-    out[:, 10] = _corr(w, template)
-    out[:, 11] = 1.0
+    out[:, 7] = _corr(w[:, q], template[q])
+    out[:, 8] = _corr(w, template)
+    out[:, 9] = 1.0
     return out
 
 

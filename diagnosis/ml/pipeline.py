@@ -1,0 +1,69 @@
+"""One path from a file to the contract's JSON, shared by the CLI and the Celery task.
+
+Reading comes first and is separate from classifying, so bad input is reported before a
+model is loaded, and the caller keeps the signal it read (the site stores it as the trace).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from diagnosis.ml.io import Record
+    from diagnosis.ml.predict import Classifier
+    from diagnosis.ml.strip import Digitized
+
+
+@dataclass(frozen=True)
+class ReadInput:
+    """What a file held: one traced beat curve, or a one-lead record (digitized or not)."""
+
+    kind: Literal["beat_image", "strip", "record"]
+    curve: np.ndarray | None = None  # beat images: (n,) in [0, 1], 1 = top
+    record: Record | None = None  # records and strips: the chosen lead in mV
+    digitized: Digitized | None = None  # strips: how the picture was read
+
+
+def read_input(
+    path: str | Path,
+    *,
+    lead: str | None = None,
+    fs: float | None = None,
+    speed: float | None = None,
+    gain: float | None = None,
+) -> ReadInput:
+    """Read any supported ECG file, deciding its kind by content.
+
+    Args:
+        lead: the lead to use (records and strips); default MLII, else the first.
+        fs: sampling rate for a CSV of bare samples (Hz).
+        speed, gain: paper speed (mm/s) and gain (mm/mV) of a strip picture (25, 10).
+    Raises:
+        InputError: the file is not a readable ECG (one line for the user).
+    """
+    from diagnosis.ml import image, io
+
+    kind = io.detect_kind(path)
+    if kind == "beat_image":
+        return ReadInput(kind="beat_image", curve=image.read_beat_image(path))
+    if kind == "strip":
+        from diagnosis.ml import strip
+
+        digitized = strip.digitize(path, speed=speed, gain=gain, lead=lead)
+        return ReadInput(kind="strip", record=digitized.record, digitized=digitized)
+    return ReadInput(kind="record", record=io.read_record(path, lead=lead, fs=fs))
+
+
+def classify_input(classifier: Classifier, data: ReadInput) -> dict[str, Any]:
+    """The contract's JSON object for what :func:`read_input` returned."""
+    if data.curve is not None:
+        return classifier.classify_beat_waveform(data.curve)
+    assert data.record is not None
+    result = classifier.classify_record(data.record)
+    if data.digitized is not None:
+        result["digitized"] = data.digitized.info()
+    return result
