@@ -9,11 +9,13 @@ PORT ?= 8000
 
 .PHONY: run test lint format bench system-deps migrate demo clean
 
-$(PY):
+# pip is the last thing venv creates: an interrupted creation is redone, not half-used.
+$(PIP):
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(PY)
+$(VENV)/.installed: requirements.txt | $(PIP)
 	$(PIP) install --quiet -r requirements.txt
 	touch $@
 

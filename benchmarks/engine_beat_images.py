@@ -14,6 +14,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -71,7 +72,7 @@ def main() -> int:
                         hits.setdefault(want, {}).setdefault(style, []).append(
                             (out["label"] == want, out["aami"] == CLASS_AAMI[want])
                         )
-    res = {
+    res: dict[str, Any] = {
         "model": clf.version,
         "records": list(RECORDS),
         "per_class": {

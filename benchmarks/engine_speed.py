@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ def _have_io() -> bool:
     return True
 
 
-def _median_ms(fn, n: int) -> float:  # type: ignore[no-untyped-def]
+def _median_ms(fn: Any, n: int) -> float:
     ts = []
     for _ in range(n):
         t = time.perf_counter()
@@ -175,7 +176,7 @@ def main() -> int:
     return 0
 
 
-def _markdown(res: dict) -> str:  # type: ignore[type-arg]
+def _markdown(res: dict[str, Any]) -> str:
     b = res["batched"]
     rows = [
         ("one beat image once loaded (PNG -> label)", res.get("beat_image_ms"), "ms", 20),
