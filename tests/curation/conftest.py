@@ -86,3 +86,7 @@ def labeled_images_zip(per_class: int = 3, seed: int = 0, test_share: int = 3) -
                 label, seed + 1000 * ci + i
             )
     return images_zip(files)
+
+
+# The real-worker fixtures of the end-to-end tests.
+from tests.e2e.conftest import shared_redis_url, worker_factory  # noqa: E402, F401
