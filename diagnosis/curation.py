@@ -182,7 +182,7 @@ def _import_store(
                 reviewed_at=now if approve else None,
             )
             example.image.save(f"{item.sha256[:32]}.png", ContentFile(item.png), save=False)
-            stored_files.append(example.image.name)
+            stored_files.append(example.image.name or "")
             example.save()
             existing[item.sha256] = example.id
             taken[item.label] = taken.get(item.label, 0) + 1

@@ -35,7 +35,9 @@ class BulkDecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any example id may be posted; the service checks they exist.
         raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
-        self.fields["ids"].choices = [(v, v) for v in raw if str(v).isdigit()]
+        ids = self.fields["ids"]
+        assert isinstance(ids, forms.TypedMultipleChoiceField)
+        ids.choices = [(v, v) for v in raw if str(v).isdigit()]
 
 
 class ImportForm(forms.Form):

@@ -47,7 +47,7 @@ def example_counts() -> dict[str, Any]:
     for row in LabeledExample.objects.values("label", "source", "status").annotate(n=Count("id")):
         cells[(row["label"], row["source"], row["status"])] = row["n"]
     statuses = [s.value for s in ExampleStatus]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for code in CLASS_NAMES:
         per_status = {
             s: sum(v for k, v in cells.items() if k[0] == code and k[2] == s) for s in statuses

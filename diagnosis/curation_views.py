@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -90,12 +91,14 @@ def examples_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
 def example_image(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     example = get_object_or_404(LabeledExample.objects.select_related("analysis__recording"), pk=pk)
     if example.image:
-        return FileResponse(example.image.open("rb"), content_type="image/png")
+        return cast(HttpResponse, FileResponse(example.image.open("rb"), content_type="image/png"))
     analysis = example.analysis
     if analysis is not None and analysis.recording.kind == InputKind.BEAT_IMAGE:
         recording = analysis.recording
         content_type = "image/png" if recording.file_format == "png" else "image/jpeg"
-        return FileResponse(recording.file.open("rb"), content_type=content_type)
+        return cast(
+            HttpResponse, FileResponse(recording.file.open("rb"), content_type=content_type)
+        )
     raise Http404("No picture for this example.")
 
 
