@@ -349,10 +349,46 @@ class LabeledExample(models.Model):
         related_name="labeled_examples",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Curation (diagnosis.curation): the beat itself, so an example outlives its analysis and
+    # can be shown and trained on. ``window``: float32 bytes, WIDE_PRE + WIDE_POST samples
+    # at 360 Hz with the R peak at WIDE_PRE (filtered like inference); filled when the
+    # example is imported, or from the analysis's file when it is first needed.
+    image = models.FileField(upload_to="curation/", max_length=255, blank=True)
+    window = models.BinaryField(null=True, blank=True, editable=False)
+    # Content hash of what was imported (the image file, or the beat window): duplicates.
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # Kept out of training, used to evaluate candidates (an import's test/ folder, or a
+    # fixed share of the rest chosen by hash).
+    holdout = models.BooleanField(default=False)
+    import_batch = models.ForeignKey(
+        "diagnosis.ImportBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="examples",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="curated_examples",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "label"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(source="import") & ~Q(sha256=""),
+                name="one_imported_example_per_content",
+            )
+        ]
 
     def __str__(self) -> str:
         where = "analysis" if self.beat_sample is None else f"beat @{self.beat_sample}"
@@ -398,3 +434,12 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_email} saw {self.analysis_ref} ({self.via})"
+
+
+# Curation models (audit events, imports, training runs) live in their own module.
+from diagnosis.curation_models import (  # noqa: E402, F401
+    AuditEvent,
+    ImportBatch,
+    RunStatus,
+    TrainingRun,
+)

@@ -54,3 +54,20 @@ def send_review_email(review_id: int) -> bool:
     from diagnosis import reviews
 
     return reviews.review_email_send(review_id=review_id)
+
+
+@shared_task(
+    name="diagnosis.tasks.training_run",
+    queue="training",
+    ignore_result=True,
+    # Not acks_late: a training run is long and is not retried by redelivery; a run whose
+    # worker died is closed by an administrator's cancel (its heartbeat stops).
+    soft_time_limit=6 * 3600,
+    time_limit=6 * 3600 + 60,
+)
+def training_run(run_id: int) -> str:
+    """Train a candidate model for a queued ``TrainingRun`` (one at a time: the training
+    worker runs with concurrency 1)."""
+    from diagnosis import curation
+
+    return curation.training_execute(run_id=run_id)

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<uuid:analysis_id>/report/", views.report, name="report"),
     path("<uuid:analysis_id>/delete/", views.delete, name="delete"),
     path("", include("diagnosis.review_urls")),
+    path("", include("diagnosis.curation_urls")),
 ]

@@ -62,9 +62,10 @@ def database_url() -> str:
 
 
 class Worker:
-    """A ``celery worker`` process on the inference queue, one task at a time."""
+    """A ``celery worker`` process on the inference queue (or ``queues``), one task at a
+    time."""
 
-    def __init__(self, broker_url: str, **env: str) -> None:
+    def __init__(self, broker_url: str, queues: str = "inference", **env: str) -> None:
         self.name = f"e2e-{uuid.uuid4().hex[:8]}@localhost"
         self.log: list[str] = []
         environment = (
@@ -87,7 +88,7 @@ class Worker:
                 "ecgsite",
                 "worker",
                 "--queues",
-                "inference",
+                queues,
                 "--pool",
                 "solo",
                 "--concurrency",
@@ -217,8 +218,8 @@ def shared_redis_url(redis_url) -> str:
 def worker_factory():
     workers: list[Worker] = []
 
-    def start(broker_url: str, **env: str) -> Worker:
-        worker = Worker(broker_url, **env)
+    def start(broker_url: str, queues: str = "inference", **env: str) -> Worker:
+        worker = Worker(broker_url, queues, **env)
         workers.append(worker)
         return worker
 

@@ -1,0 +1,164 @@
+"""Curation and retraining: audit events, labeled-data imports, training runs.
+
+State machine of a ``TrainingRun``::
+
+    queued --worker starts--> running --candidate written--> succeeded
+       |                        |  \\--error--> failed
+       +------ cancel ----------+--- cancel --> cancelled
+
+At most one run is open (queued or running): a partial unique index on ``is_open`` makes a
+second one impossible even for two requests at the same instant. No state of a run touches
+the active model: a candidate goes live only by ``model_version_activate``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class AuditEvent(models.Model):
+    """Who did what to labeled data or models, and when. Kept after the actor's account is
+    deleted (``actor_email``)."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    actor_email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=48, db_index=True)
+    target = models.CharField(max_length=255, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email or 'system'} {self.action}"
+
+
+class ImportBatch(models.Model):
+    """One uploaded archive of labeled beats and the report of what was taken and refused."""
+
+    class Kind(models.TextChoices):
+        IMAGES = "images", "Beat images in class folders"
+        WFDB = "wfdb", "WFDB records with annotations"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_batches",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    original_name = models.CharField(max_length=255, blank=True)  # display only
+    sha256 = models.CharField(max_length=64)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    status_on_import = models.CharField(max_length=16)
+    n_taken = models.PositiveIntegerField(default=0)
+    n_refused = models.PositiveIntegerField(default=0)
+    # {"taken": {"NOR": 3, ...}, "refused": [{"name": ..., "reason": ...}, ...]}
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.n_taken} taken, {self.n_refused} refused)"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the training worker"
+    RUNNING = "running", "Training"
+    SUCCEEDED = "succeeded", "Candidate ready"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class TrainingRunQuerySet(models.QuerySet["TrainingRun"]):
+    def open(self) -> TrainingRunQuerySet:
+        return self.filter(is_open=True)
+
+
+class TrainingRun(models.Model):
+    """One retraining: its options, live progress (the UI polls this row) and its result."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="training_runs",
+    )
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    # True while queued or running; the partial unique index allows one such row.
+    is_open = models.BooleanField(default=True)
+    cancel_requested = models.BooleanField(default=False)
+    small = models.BooleanField(default=False)
+    epochs = models.PositiveSmallIntegerField(default=16)
+    seed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Live progress, written by the worker.
+    phase = models.CharField(max_length=16, blank=True)
+    epoch = models.PositiveSmallIntegerField(default=0)
+    batch = models.PositiveIntegerField(default=0)
+    batches = models.PositiveIntegerField(default=0)
+    loss = models.FloatField(null=True, blank=True)
+    accuracy = models.FloatField(null=True, blank=True)
+    history = models.JSONField(default=list, blank=True)  # [{"epoch", "loss", "accuracy"}]
+    n_train_examples = models.PositiveIntegerField(default=0)
+    n_holdout_examples = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    base_version = models.ForeignKey(
+        "diagnosis.ModelVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    candidate = models.OneToOneField(
+        "diagnosis.ModelVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="training_run",
+    )
+
+    objects = TrainingRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_open"], condition=Q(is_open=True), name="one_open_training_run"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Training run {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return not self.is_open
+
+    @property
+    def percent(self) -> int:
+        """Rough progress over all epochs, for the progress bar."""
+        if self.status == RunStatus.SUCCEEDED:
+            return 100
+        if not self.epochs or not self.batches or not self.epoch:
+            return 0
+        done = (self.epoch - 1) + self.batch / self.batches
+        return max(0, min(99, int(100 * done / self.epochs)))

@@ -1,0 +1,59 @@
+"""Import -> approve -> a small training run on a real Celery worker (training queue) ->
+a candidate with metrics, shown beside the active model; the active model is unchanged."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from diagnosis.curation_models import TrainingRun
+from diagnosis.models import LabeledExample, ModelVersion
+from tests.curation.conftest import labeled_images_zip
+from tests.e2e.conftest import app_uses_broker, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_small_run_on_the_training_worker_produces_a_candidate_with_metrics(
+    client, administrator, installed, models_dir, shared_redis_url, worker_factory
+):
+    client.force_login(administrator)
+    archive = labeled_images_zip(per_class=60)
+    response = client.post(
+        "/analyses/curation/import/", {"archive": SimpleUploadedFile("beats.zip", archive)}
+    )
+    assert response.status_code == 302
+    ids = list(LabeledExample.objects.values_list("id", flat=True))
+    assert len(ids) == 240
+    client.post("/analyses/curation/decide/", {"ids": ids, "action": "approve"})
+
+    worker_factory(shared_redis_url, "training", ECG_MODELS_DIR=str(models_dir))
+    with app_uses_broker(shared_redis_url):
+        response = client.post("/analyses/curation/training/start/", {"small": "on"})
+        assert response.status_code == 302
+        run = TrainingRun.objects.get()
+
+        def finished():
+            run.refresh_from_db()
+            return not run.is_open
+
+        wait_for(finished, timeout=120, interval=0.5, what="the training run")
+    assert run.status == "succeeded", run.error
+    assert run.epoch == 1 and run.loss is not None and run.accuracy is not None
+    assert run.history[0]["epoch"] == 1
+    assert run.n_train_examples == 160 and run.n_holdout_examples == 80
+
+    candidate = run.candidate
+    assert candidate is not None and not candidate.is_active
+    assert (models_dir / candidate.directory / "model.tflite").is_file()
+    metrics = candidate.metadata["metrics"]
+    assert metrics["holdout_examples"]["n"] == 80
+    assert 0.0 <= metrics["holdout_examples"]["accuracy"] <= 1.0
+    assert "not evaluated on DS2" in metrics["inter_patient_DS2_note"]
+    assert set(candidate.metadata["files"]) == {"model.tflite"}
+    assert candidate.metadata["training"]["base_beats"] > 0  # the base records were used
+    assert ModelVersion.objects.get(is_active=True).version == "ecg-cnn-1.0.0"
+
+    page = client.get(f"/analyses/curation/training/{run.pk}/")
+    assert candidate.version.encode() in page.content
+    assert b"ecg-cnn-1.0.0" in page.content and b"model-comparison" in page.content
