@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from diagnosis.curation_models import AuditEvent, ImportBatch, TrainingRun
 from diagnosis.models import (
     AccessLogEntry,
     Analysis,
@@ -69,3 +70,21 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
     list_display = ["patient", "viewer_email", "viewer_role", "analysis_ref", "via", "created_at"]
     list_filter = ["via", "viewer_role"]
     search_fields = ["patient__email", "viewer_email"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor_email", "action", "target"]
+    list_filter = ["action"]
+    search_fields = ["actor_email", "target"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "created_by", "original_name", "kind", "n_taken", "n_refused"]
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "requested_by", "status", "epoch", "loss", "accuracy"]
+    list_filter = ["status"]
