@@ -14,7 +14,6 @@ size, compression ratio) with a member limit fit for datasets.
 from __future__ import annotations
 
 import re
-import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -22,11 +21,9 @@ from pathlib import Path, PurePosixPath
 from diagnosis.ml.classes import CLASSES
 from diagnosis.ml.errors import InputError
 from diagnosis.ml.readers.common import (
-    MAX_ZIP_RATIO,
     MAX_ZIP_UNCOMPRESSED_BYTES,
-    ZIP_RATIO_MIN_BYTES,
 )
-from diagnosis.ml.readers.zip_files import _copy_member, _open_zip
+from diagnosis.ml.readers.zip_files import _copy_member, _open_zip, _zip_members
 
 #: Most entries in a labeled-data archive.
 MAX_LABELED_MEMBERS = 20_000
@@ -48,46 +45,13 @@ class ImageMember:
 
 
 def safe_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    """Regular files by archive path, after the safety checks; macOS metadata skipped.
+    """Regular files by archive path, after the one-record reader's safety checks, with the
+    larger entry limit of a labeled-data archive; macOS metadata skipped.
 
     Raises:
         InputError: too many entries, an unsafe path or link, encryption, or a possible bomb.
     """
-    infos = zf.infolist()
-    if len(infos) > MAX_LABELED_MEMBERS:
-        raise InputError(
-            f"The zip file holds {len(infos)} entries; at most {MAX_LABELED_MEMBERS} are accepted."
-        )
-    total = 0
-    members: dict[str, zipfile.ZipInfo] = {}
-    for info in infos:
-        name = info.filename.replace("\\", "/")
-        parts = PurePosixPath(name).parts
-        if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-            raise InputError(f"The zip file holds an unsafe path ('{info.filename}').")
-        if stat.S_ISLNK(info.external_attr >> 16):
-            raise InputError(f"The zip file holds a symbolic link ('{info.filename}').")
-        if info.flag_bits & 0x1:
-            raise InputError("The zip file is encrypted; upload it without a password.")
-        if info.is_dir():
-            continue
-        total += info.file_size
-        if total > MAX_ZIP_UNCOMPRESSED_BYTES:
-            raise InputError(
-                f"The zip file unpacks to more than {MAX_ZIP_UNCOMPRESSED_BYTES / 2**20:.0f} MB."
-            )
-        if info.file_size > ZIP_RATIO_MIN_BYTES and info.file_size > MAX_ZIP_RATIO * max(
-            info.compress_size, 1
-        ):
-            raise InputError(
-                f"The zip file is compressed suspiciously well ('{info.filename}'); it is "
-                "refused as a possible zip bomb."
-            )
-        base = PurePosixPath(name).name
-        if parts and (parts[0] == "__MACOSX" or base.startswith("._") or base == ".DS_Store"):
-            continue
-        members[name] = info
-    return members
+    return _zip_members(zf, max_members=MAX_LABELED_MEMBERS)
 
 
 def open_labeled_zip(path: Path) -> tuple[zipfile.ZipFile, dict[str, zipfile.ZipInfo], str]:

@@ -23,12 +23,15 @@ from diagnosis.ml.readers.wfdb_files import check_signal_file_name, looks_like_w
 # --- Zip holding one WFDB record ---------------------------------------------------------------
 
 
-def _zip_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    """Check every member is safe; return the regular files by their path in the archive."""
+def _zip_members(
+    zf: zipfile.ZipFile, max_members: int = MAX_ZIP_MEMBERS
+) -> dict[str, zipfile.ZipInfo]:
+    """Check every member is safe (paths, links, encryption, size and ratio limits); return
+    the regular files by their path in the archive, macOS metadata left out."""
     infos = zf.infolist()
-    if len(infos) > MAX_ZIP_MEMBERS:
+    if len(infos) > max_members:
         raise InputError(
-            f"The zip file holds {len(infos)} entries; at most {MAX_ZIP_MEMBERS} are accepted."
+            f"The zip file holds {len(infos)} entries; at most {max_members} are accepted."
         )
     total = 0
     members: dict[str, zipfile.ZipInfo] = {}
