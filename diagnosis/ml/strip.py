@@ -48,6 +48,9 @@ MAX_PDF_PAGES = 4
 #: Shortest trace accepted, in seconds.
 MIN_TRACE_S = 2.0
 
+#: Smallest keystone corrected (relative change of scale per half image side).
+KEYSTONE_MIN = 0.003
+
 _NO_TRACE = "No ECG trace was found in the picture"
 
 
@@ -209,57 +212,190 @@ def _maps(rgb: Image.Image) -> tuple[np.ndarray, np.ndarray]:
 # --- Rotation --------------------------------------------------------------------------------
 
 
-def _projection_score(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray) -> np.ndarray:
+def _projection_score(
+    u: np.ndarray,
+    v: np.ndarray,
+    scale: float,
+    angles: np.ndarray,
+    p: float = 0.0,
+    q: float = 0.0,
+    bins: float = 1.0,
+) -> np.ndarray:
+    """Sharpness of the row and column histograms of the points (u, v) (centred, in units of
+    ``scale`` pixels) after undoing a keystone (p, q) and then a rotation, for each angle."""
+    d = 1.0 + p * u + q * v
+    x, y = bins * scale * u / d, bins * scale * v / d
     scores = np.empty(angles.size)
     for i, a in enumerate(np.deg2rad(angles)):
         c, s = np.cos(a), np.sin(a)
         # Rows after rotating by -a: horizontal lines become constant; likewise columns.
-        r = np.round(ys * c + xs * s).astype(np.int64)
-        q = np.round(xs * c - ys * s).astype(np.int64)
+        r = np.round(y * c + x * s).astype(np.int64)
+        k = np.round(x * c - y * s).astype(np.int64)
         hr = np.bincount(r - r.min())
-        hq = np.bincount(q - q.min())
-        scores[i] = float((hr.astype(np.float64) ** 2).sum() + (hq.astype(np.float64) ** 2).sum())
+        hk = np.bincount(k - k.min())
+        scores[i] = float((hr.astype(np.float64) ** 2).sum() + (hk.astype(np.float64) ** 2).sum())
     return scores
 
 
-def _rotation(mask: np.ndarray, rng: np.random.Generator) -> float:
-    """Angle (degrees) of the lines in ``mask`` relative to the image axes, within +-20."""
+@dataclass(frozen=True)
+class _Geometry:
+    """Rectifying map: points are centred on (cx, cy), divided by ``scale``, un-keystoned by
+    (p, q) (``u / (1 + p u + q v)``) and rotated by ``-angle`` degrees."""
+
+    angle: float = 0.0
+    p: float = 0.0
+    q: float = 0.0
+    cx: float = 0.0
+    cy: float = 0.0
+    scale: float = 1.0
+
+    @property
+    def identity(self) -> bool:
+        return abs(self.angle) < 0.02 and self.p == 0.0 and self.q == 0.0
+
+    def forward(self, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        u, v = (xs - self.cx) / self.scale, (ys - self.cy) / self.scale
+        d = 1.0 + self.p * u + self.q * v
+        x, y = self.scale * u / d, self.scale * v / d
+        a = np.deg2rad(self.angle)
+        c, s = np.cos(a), np.sin(a)
+        return x * c - y * s, y * c + x * s
+
+    def inverse(self, cols: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a = np.deg2rad(self.angle)
+        c, s = np.cos(a), np.sin(a)
+        u1 = (cols * c + rows * s) / self.scale
+        v1 = (rows * c - cols * s) / self.scale
+        d = 1.0 - self.p * u1 - self.q * v1
+        d = np.where(np.abs(d) < 1e-3, 1e-3, d)
+        return u1 / d * self.scale + self.cx, v1 / d * self.scale + self.cy
+
+
+def _geometry(mask: np.ndarray, rng: np.random.Generator, keystone: bool = True) -> _Geometry:
+    """Rotation (within +-20 degrees) and keystone (perspective) of the lines in ``mask``.
+
+    The rotation makes the row and column projections of the lines sharpest; the keystone
+    is the one that makes the grid spacing even (the spacing of each family of lines grows
+    linearly across the picture under perspective). ``keystone=False``: rotation only."""
+    h, w = mask.shape
+    base = _Geometry(cx=w / 2, cy=h / 2, scale=max(h, w) / 2)
     ys, xs = np.nonzero(mask)
     if ys.size < 100:
-        return 0.0
-    if ys.size > 200_000:
-        pick = rng.choice(ys.size, 200_000, replace=False)
+        return base
+    if ys.size > 150_000:
+        pick = rng.choice(ys.size, 150_000, replace=False)
         ys, xs = ys[pick], xs[pick]
-    ys = ys.astype(np.float64) - mask.shape[0] / 2
-    xs = xs.astype(np.float64) - mask.shape[1] / 2
+    u = (xs.astype(np.float64) - base.cx) / base.scale
+    v = (ys.astype(np.float64) - base.cy) / base.scale
+
+    def best(cands: np.ndarray, scores: np.ndarray) -> float:
+        return float(cands[int(np.argmax(scores))])
+
+    sc = base.scale
     coarse = np.arange(-20.0, 20.01, 0.5)
-    best = float(coarse[int(np.argmax(_projection_score(ys, xs, coarse)))])
-    fine = np.arange(best - 0.5, best + 0.501, 0.05)
-    return float(fine[int(np.argmax(_projection_score(ys, xs, fine)))])
+    angle = best(coarse, _projection_score(u, v, sc, coarse))
+    fine = np.arange(angle - 0.5, angle + 0.501, 0.05)
+    angle = best(fine, _projection_score(u, v, sc, fine))
+    p = q = period = 0.0
+    for _ in range(3 if keystone else 0):
+        # The spacing of the lines of each family grows linearly across the other axis under
+        # a keystone; measure it in slices and fit (in the frame rectified so far).
+        d = 1.0 + p * u + q * v
+        x, y = u / d, v / d
+        a = np.deg2rad(angle)
+        c, s = np.cos(a), np.sin(a)
+        k, r = x * c - y * s, y * c + x * s
+        # A slope needs some extent to be measured across (a strip is short).
+        if period <= 0:
+            # The whole profiles are smeared by the keystone itself: take the steadier one.
+            (pr, sr), (pk, sk) = (_period(np.bincount(_bins(sc * t))) for t in (r, k))
+            period = pr if sr >= sk else pk
+            period = period or pr or pk
+            if period <= 0:
+                break
+        dp = _spacing_slope(sc * r, k, period) if w >= 400 else 0.0
+        dq = _spacing_slope(sc * k, r, period) if h >= 400 else 0.0
+        p, q = p + dp * c - dq * s, q + dq * c + dp * s
+        if max(abs(p), abs(q)) < KEYSTONE_MIN or max(abs(p), abs(q)) > 0.2:
+            p = q = 0.0
+            break
+        fine = np.arange(angle - 0.1, angle + 0.101, 0.02)
+        angle = best(fine, _projection_score(u, v, sc, fine, p, q))
+        if max(abs(dp), abs(dq)) < 2e-4:
+            break
+    return _Geometry(angle=angle, p=p, q=q, cx=base.cx, cy=base.cy, scale=base.scale)
 
 
-def _rotate(arr: np.ndarray, angle: float) -> np.ndarray:
-    if abs(angle) < 0.02:
-        return arr
-    im = Image.fromarray(np.clip(arr * 255, 0, 255).astype(np.uint8))
-    # The content sits at +angle; PIL rotates counter-clockwise by its argument.
-    out = im.rotate(-angle, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=0)
-    return np.asarray(out, dtype=np.float32) / 255.0
+def _bins(t: np.ndarray) -> np.ndarray:
+    return np.round(t - t.min()).astype(np.int64)
+
+
+def _spacing_slope(pos: np.ndarray, across: np.ndarray, period: float, slices: int = 6) -> float:
+    """Relative growth of the line spacing in ``pos`` (pixels) per unit of ``across``
+    (normalized coordinates), from the grid period (near ``period``, pixels per mm) in
+    ``slices`` slices; 0 when unsure."""
+    lo, hi = float(across.min()), float(across.max())
+    if hi - lo <= 0 or pos.size < 1000:
+        return 0.0
+    base = pos - pos.min()
+    edges = np.linspace(lo, hi, slices + 1)
+    profiles, centres = [], []
+    for i in range(slices):
+        sel = (across >= edges[i]) & (across <= edges[i + 1])
+        if sel.sum() < 200:
+            continue
+        prof = np.bincount(np.round(base[sel]).astype(np.int64)).astype(np.float64)
+        if prof.size < 64:
+            continue
+        profiles.append(prof)
+        centres.append(float(across[sel].mean()))
+    if len(profiles) < 3:
+        return 0.0
+    periods = [
+        _comb_refine(_detrend(prof), period, spans=((0.06, 41, 4), (0.004, 17, 12)))
+        for prof in profiles
+    ]
+    if len(periods) < 3:
+        return 0.0
+    slope, intercept = np.polyfit(np.asarray(centres), np.asarray(periods), 1)
+    return float(slope / intercept) if intercept > 0 else 0.0
+
+
+def _warp(arrs: list[np.ndarray], geo: _Geometry) -> list[np.ndarray]:
+    """Resample the maps onto the rectified view (the canvas grows to hold every corner)."""
+    from scipy import ndimage
+
+    h, w = arrs[0].shape
+    cx, cy = geo.forward(np.array([0.0, w, w, 0.0]), np.array([0.0, 0.0, h, h]))
+    c0, r0 = float(np.floor(cx.min())), float(np.floor(cy.min()))
+    ow = int(min(np.ceil(cx.max()) - c0 + 1, 2 * (w + h)))
+    oh = int(min(np.ceil(cy.max()) - r0 + 1, 2 * (w + h)))
+    rows, cols = np.mgrid[0:oh, 0:ow].astype(np.float64)
+    xs, ys = geo.inverse(cols + c0, rows + r0)
+    coords = np.stack([ys, xs])
+    return [
+        ndimage.map_coordinates(a, coords, order=1, mode="constant", cval=0.0).astype(np.float32)
+        for a in arrs
+    ]
 
 
 # --- Grid period ------------------------------------------------------------------------------
 
 
-def _comb_refine(x: np.ndarray, period: float) -> float:
+def _comb_refine(
+    x: np.ndarray,
+    period: float,
+    spans: tuple[tuple[float, int, int], ...] = ((0.015, 31, 12), (0.0012, 25, 12)),
+) -> float:
     """Sub-pixel period: the 5 mm comb (all its harmonics below Nyquist) that fits best."""
     n = x.size
     t = np.arange(n, dtype=np.float64)
     best = period
-    for span, count in ((0.015, 31), (0.0012, 25)):
+    for span, count, jmax in spans:
         cands = best * np.linspace(1 - span, 1 + span, count)
         scores = []
         for p in cands:
-            js = np.arange(1, min(int(0.45 * 5 * p), 12) + 1)
+            js = np.arange(1, min(int(0.45 * 5 * p), jmax) + 1)
             basis = np.exp(-2j * np.pi * np.outer(js / (5 * p), t))
             scores.append(float((np.abs(basis @ x) ** 2).sum()))
         best = float(cands[int(np.argmax(scores))])
@@ -462,10 +598,12 @@ def _digitize_image(
             f"{_NO_TRACE}: the picture does not look like an ECG strip (too much of it is dark)."
         )
     grid_mask = grid > max(0.08, float(np.percentile(grid, 90)))
-    angle = _rotation(grid_mask if grid_mask.mean() > 0.01 else mask, rng)
-    if abs(angle) > 0.02:
-        ink = _rotate(ink, angle)
-        grid = _rotate(grid, angle)
+    on_grid = grid_mask.mean() > 0.01
+    # Keystone only from the grid: a trace alone has no straight lines to rectify.
+    geo = _geometry(grid_mask if on_grid else mask, rng, keystone=bool(on_grid))
+    angle = geo.angle
+    if not geo.identity:
+        ink, grid = _warp([ink, grid], geo)
         mask = ink > thr
     # Grid period in both directions; the ink rows are left out so the trace does not count.
     gx, _ = _period(grid.mean(axis=0))
