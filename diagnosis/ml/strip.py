@@ -271,12 +271,15 @@ class _Geometry:
         return u1 / d * self.scale + self.cx, v1 / d * self.scale + self.cy
 
 
-def _geometry(mask: np.ndarray, rng: np.random.Generator, keystone: bool = True) -> _Geometry:
+def _geometry(
+    mask: np.ndarray, rng: np.random.Generator, lines: np.ndarray | None = None
+) -> _Geometry:
     """Rotation (within +-20 degrees) and keystone (perspective) of the lines in ``mask``.
 
     The rotation makes the row and column projections of the lines sharpest; the keystone
     is the one that makes the grid spacing even (the spacing of each family of lines grows
-    linearly across the picture under perspective). ``keystone=False``: rotation only."""
+    linearly across the picture under perspective), measured on the grey levels of ``lines``
+    (sub-pixel); no ``lines``: rotation only."""
     h, w = mask.shape
     base = _Geometry(cx=w / 2, cy=h / 2, scale=max(h, w) / 2)
     ys, xs = np.nonzero(mask)
@@ -296,8 +299,17 @@ def _geometry(mask: np.ndarray, rng: np.random.Generator, keystone: bool = True)
     angle = best(coarse, _projection_score(u, v, sc, coarse))
     fine = np.arange(angle - 0.5, angle + 0.501, 0.05)
     angle = best(fine, _projection_score(u, v, sc, fine))
+    mu, mv = u, v
     p = q = period = 0.0
-    for _ in range(3 if keystone else 0):
+    if lines is not None:
+        gys, gxs = np.nonzero(lines > 0.02)
+        if gys.size > 400_000:
+            pick = rng.choice(gys.size, 400_000, replace=False)
+            gys, gxs = gys[pick], gxs[pick]
+        wts = lines[gys, gxs].astype(np.float64)
+        u = (gxs.astype(np.float64) - base.cx) / base.scale
+        v = (gys.astype(np.float64) - base.cy) / base.scale
+    for _ in range(3 if lines is not None and u.size >= 1000 else 0):
         # The spacing of the lines of each family grows linearly across the other axis under
         # a keystone; measure it in slices and fit (in the frame rectified so far).
         d = 1.0 + p * u + q * v
@@ -308,29 +320,56 @@ def _geometry(mask: np.ndarray, rng: np.random.Generator, keystone: bool = True)
         # A slope needs some extent to be measured across (a strip is short).
         if period <= 0:
             # The whole profiles are smeared by the keystone itself: take the steadier one.
-            (pr, sr), (pk, sk) = (_period(np.bincount(_bins(sc * t))) for t in (r, k))
+            (pr, sr), (pk, sk) = (_period(_profile(sc * t, wts)) for t in (r, k))
             period = pr if sr >= sk else pk
             period = period or pr or pk
             if period <= 0:
                 break
-        dp = _spacing_slope(sc * r, k, period) if w >= 400 else 0.0
-        dq = _spacing_slope(sc * k, r, period) if h >= 400 else 0.0
+        dp = _spacing_slope(sc * r, k, wts, period) if w >= 400 else 0.0
+        dq = _spacing_slope(sc * k, r, wts, period) if h >= 400 else 0.0
         p, q = p + dp * c - dq * s, q + dq * c + dp * s
         if max(abs(p), abs(q)) < KEYSTONE_MIN or max(abs(p), abs(q)) > 0.2:
             p = q = 0.0
             break
         fine = np.arange(angle - 0.1, angle + 0.101, 0.02)
-        angle = best(fine, _projection_score(u, v, sc, fine, p, q))
+        angle = best(fine, _projection_score(mu, mv, sc, fine, p, q))
         if max(abs(dp), abs(dq)) < 2e-4:
             break
     return _Geometry(angle=angle, p=p, q=q, cx=base.cx, cy=base.cy, scale=base.scale)
 
 
-def _bins(t: np.ndarray) -> np.ndarray:
-    return np.round(t - t.min()).astype(np.int64)
+def _profile(t: np.ndarray, wts: np.ndarray) -> np.ndarray:
+    """Weighted histogram of positions ``t`` (pixels) with linear sharing between bins."""
+    t = t - t.min()
+    f = np.floor(t).astype(np.int64)
+    frac = t - f
+    n = int(f.max()) + 2
+    return np.bincount(f, wts * (1 - frac), n) + np.bincount(f + 1, wts * frac, n)
 
 
-def _spacing_slope(pos: np.ndarray, across: np.ndarray, period: float, slices: int = 6) -> float:
+def _line_period(prof: np.ndarray, period: float) -> float:
+    """Spacing of the grid lines in a profile (pixels per mm, near ``period``): sub-pixel line
+    centres fitted against their line numbers; 0 when too few lines are found."""
+    from scipy.signal import find_peaks
+
+    peaks, _ = find_peaks(prof, distance=max(1, int(0.6 * period)), prominence=0.15 * prof.max())
+    peaks = peaks[(peaks > 0) & (peaks < prof.size - 1)]
+    if peaks.size < 5:
+        return 0.0
+    a, b, c = prof[peaks - 1], prof[peaks], prof[peaks + 1]
+    den = a - 2 * b + c
+    pos = peaks + np.where(np.abs(den) > 1e-12, 0.5 * (a - c) / np.where(den == 0, 1, den), 0.0)
+    steps = np.round(np.diff(pos) / period)
+    if (steps < 1).any():
+        return 0.0
+    idx = np.concatenate(([0.0], np.cumsum(steps)))
+    slope = float(np.polyfit(idx, pos, 1)[0])
+    return slope if abs(slope / period - 1) < 0.1 else 0.0
+
+
+def _spacing_slope(
+    pos: np.ndarray, across: np.ndarray, wts: np.ndarray, period: float, slices: int = 6
+) -> float:
     """Relative growth of the line spacing in ``pos`` (pixels) per unit of ``across``
     (normalized coordinates), from the grid period (near ``period``, pixels per mm) in
     ``slices`` slices; 0 when unsure."""
@@ -344,17 +383,16 @@ def _spacing_slope(pos: np.ndarray, across: np.ndarray, period: float, slices: i
         sel = (across >= edges[i]) & (across <= edges[i + 1])
         if sel.sum() < 200:
             continue
-        prof = np.bincount(np.round(base[sel]).astype(np.int64)).astype(np.float64)
+        prof = _profile(base[sel], wts[sel])
         if prof.size < 64:
             continue
         profiles.append(prof)
         centres.append(float(across[sel].mean()))
     if len(profiles) < 3:
         return 0.0
-    periods = [
-        _comb_refine(_detrend(prof), period, spans=((0.06, 41, 4), (0.004, 17, 12)))
-        for prof in profiles
-    ]
+    found = [(c, _line_period(prof, period)) for c, prof in zip(centres, profiles, strict=True)]
+    centres = [c for c, pp in found if pp > 0]
+    periods = [pp for _, pp in found if pp > 0]
     if len(periods) < 3:
         return 0.0
     slope, intercept = np.polyfit(np.asarray(centres), np.asarray(periods), 1)
@@ -600,7 +638,7 @@ def _digitize_image(
     grid_mask = grid > max(0.08, float(np.percentile(grid, 90)))
     on_grid = grid_mask.mean() > 0.01
     # Keystone only from the grid: a trace alone has no straight lines to rectify.
-    geo = _geometry(grid_mask if on_grid else mask, rng, keystone=bool(on_grid))
+    geo = _geometry(grid_mask if on_grid else mask, rng, grid if on_grid else None)
     angle = geo.angle
     if not geo.identity:
         ink, grid = _warp([ink, grid], geo)
