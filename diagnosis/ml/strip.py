@@ -502,6 +502,19 @@ def _runs(col: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
+def _next_run(runs: list[tuple[int, int]], prev: float, last: tuple[int, int]) -> tuple[int, int]:
+    """The run that continues the line: the one touching the previous column's run ``last``
+    (the most overlap), else the one nearest to the previous position ``prev``."""
+
+    def gap(r: tuple[int, int]) -> float:
+        overlap = min(r[1], last[1] + 1) - max(r[0], last[0] - 1)
+        if overlap >= 0:
+            return -float(overlap)
+        return 0.0 if r[0] <= prev <= r[1] else min(abs(r[0] - prev), abs(r[1] - prev))
+
+    return min(runs, key=gap)
+
+
 def _choose_band(mask: np.ndarray, ppmm_y: float) -> tuple[np.ndarray, int, int]:
     """Keep the trace row: the component with the longest horizontal extent (bottom-most of
     near-ties), plus the pieces lying in its band. Returns (band mask, first col, last col)."""
@@ -545,25 +558,26 @@ def _follow(band: np.ndarray, ink: np.ndarray, c0: int, c1: int) -> tuple[np.nda
     top = np.full(width, np.nan)
     bot = np.full(width, np.nan)
     prev: float | None = None
+    last: tuple[int, int] | None = None
     single = 0
     for j, rr in enumerate(runs_per_col):
         if not rr:
             continue
+        if len(rr) > 1:
+            # Specks (anti-aliasing, JPEG) beside the line are not candidates.
+            rr = [r for r in rr if r[1] - r[0] + 1 >= 0.5 * pen] or rr
         if len(rr) == 1:
             single += 1
             a, b = rr[0]
         elif prev is None:
             a, b = max(rr, key=lambda r: r[1] - r[0])
         else:
-            p = prev
-            a, b = min(
-                rr, key=lambda r: 0.0 if r[0] <= p <= r[1] else min(abs(r[0] - p), abs(r[1] - p))
-            )
+            a, b = _next_run(rr, prev, last or (int(prev), int(prev)))
         col = c0 + j
         wts = ink[a : b + 1, col].astype(np.float64) + 1e-6
         centre[j] = float((np.arange(a, b + 1) * wts).sum() / wts.sum())
         top[j], bot[j] = a, b
-        prev = centre[j]
+        prev, last = centre[j], (a, b)
     y = centre.copy()
     half = pen / 2.0
     long_run = (bot - top + 1) > 2.0 * pen + 1
