@@ -320,7 +320,7 @@ def _geometry(
         # A slope needs some extent to be measured across (a strip is short).
         if period <= 0:
             # The whole profiles are smeared by the keystone itself: take the steadier one.
-            (pr, sr), (pk, sk) = (_period(_profile(sc * t, wts)) for t in (r, k))
+            (pr, sr), (pk, sk) = (_period(_profile(sc * t, wts), refine=False) for t in (r, k))
             period = pr if sr >= sk else pk
             period = period or pr or pk
             if period <= 0:
@@ -447,8 +447,9 @@ def _detrend(profile: np.ndarray) -> np.ndarray:
     return x[k:-k] if x.size > 4 * k else x
 
 
-def _period(profile: np.ndarray) -> tuple[float, float]:
-    """(pixels per mm, strength) of a grid profile; (0, strength) when there is no grid."""
+def _period(profile: np.ndarray, refine: bool = True) -> tuple[float, float]:
+    """(pixels per mm, strength) of a grid profile; (0, strength) when there is no grid.
+    ``refine=False``: the spectral estimate only (no sub-pixel comb fit)."""
     from scipy.signal import find_peaks
 
     if profile.size < 64:
@@ -486,7 +487,7 @@ def _period(profile: np.ndarray) -> tuple[float, float]:
     p0 = 1.0 / f0
     five_mm = p0 >= 14.0 or has_peak(5 * f0)
     mm = p0 / 5.0 if five_mm else p0
-    return _comb_refine(x, mm), strength
+    return (_comb_refine(x, mm) if refine else mm), strength
 
 
 # --- Trace following ----------------------------------------------------------------------------
