@@ -593,8 +593,44 @@ def _follow(band: np.ndarray, ink: np.ndarray, c0: int, c1: int) -> tuple[np.nda
             y[j] = top[j] + half
         elif all(v < centre[j] for v in nb) and (bot[j] - half) > max(nb):
             y[j] = bot[j] - half
+        else:
+            v = _crossing(band, ink, c0 + j, int(top[j]), int(bot[j]), float(y[j]), pen)
+            # A stroke's crossing lies between its neighbours, near the run's centre.
+            if min(nb) <= v <= max(nb) and abs(v - y[j]) <= 0.25 * (bot[j] - top[j]):
+                y[j] = v
     found = np.isfinite(centre)
     return y, pen, single / max(1, int(found.sum()))
+
+
+def _crossing(
+    band: np.ndarray, ink: np.ndarray, col: int, a: int, b: int, guess: float, pen: float
+) -> float:
+    """Row where a steep stroke crosses column ``col``: its rows ``a..b`` are scanned
+    horizontally, and the row where the stroke's horizontal centre passes ``col`` is
+    interpolated (a column's run mixes the neighbouring strokes near an apex). Only where
+    the rows cut a single thin stroke (not merged strokes, not a blurred smear)."""
+    w = band.shape[1]
+    rows = np.arange(a, b + 1)
+    d = np.full(rows.size, np.nan)
+    thin = np.zeros(rows.size, dtype=bool)
+    for i, r in enumerate(rows.tolist()):
+        line = band[r]
+        lo = col
+        while lo > 0 and line[lo - 1]:
+            lo -= 1
+        hi = col
+        while hi + 1 < w and line[hi + 1]:
+            hi += 1
+        thin[i] = hi - lo + 1 <= 2.0 * pen + 1
+        wts = ink[r, lo : hi + 1].astype(np.float64) + 1e-6
+        d[i] = float((np.arange(lo, hi + 1) * wts).sum() / wts.sum()) - col
+    sgn = np.sign(d)
+    cross = np.flatnonzero((sgn[:-1] * sgn[1:] < 0) & thin[:-1] & thin[1:])
+    exact = rows[(d == 0) & thin].astype(np.float64)
+    cands = list(exact) + [float(rows[i] + d[i] / (d[i] - d[i + 1])) for i in cross.tolist()]
+    if not cands:
+        return guess
+    return min(cands, key=lambda v: abs(v - guess))
 
 
 def _cut_pulse(y_mm: np.ndarray, ppmm_x: float, gain: float) -> tuple[int, int, bool]:
