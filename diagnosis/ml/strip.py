@@ -3,10 +3,12 @@
 Pipeline: decode (bounded by the pixel cap, reduced to :data:`WORK_SIDE`) -> flatten the
 lighting (divide by a smooth background) -> split "ink" (dark, colourless: the trace, text)
 from "grid" (pink/red lines, dark in green but not in red) -> estimate rotation from the
-grid (or the trace) by projection profiles and undo it -> measure the grid period (1 mm and
-5 mm lines) in both directions for the scale -> pick the trace row (the longest continuous
-trace, the bottom rhythm strip on a 12-lead printout; bottom-most on ties) -> follow the line
-column by column (keeping the peaks of steep complexes) -> drop the calibration pulse ->
+grid (or the trace) by projection profiles, and perspective (keystone) from how the grid
+spacing changes across the picture, and undo both with one homography -> measure the grid
+period (1 mm and 5 mm lines) in both directions for the scale -> pick the trace row (the
+longest continuous trace, the bottom rhythm strip on a 12-lead printout; bottom-most on ties)
+-> follow the line column by column (keeping the peaks of steep complexes, steep strokes
+placed by their horizontal centre) -> drop the calibration pulse ->
 convert to millivolts with the paper speed and gain -> resample to :data:`OUTPUT_FS`.
 
 Everything here is Django-free; every failure is an :class:`~diagnosis.ml.errors.InputError`.
@@ -47,6 +49,9 @@ WORK_SIDE = 3000
 MAX_PDF_PAGES = 4
 #: Shortest trace accepted, in seconds.
 MIN_TRACE_S = 2.0
+
+#: Smallest keystone corrected (relative change of scale per half image side).
+KEYSTONE_MIN = 0.003
 
 _NO_TRACE = "No ECG trace was found in the picture"
 
@@ -209,57 +214,228 @@ def _maps(rgb: Image.Image) -> tuple[np.ndarray, np.ndarray]:
 # --- Rotation --------------------------------------------------------------------------------
 
 
-def _projection_score(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray) -> np.ndarray:
+def _projection_score(
+    u: np.ndarray,
+    v: np.ndarray,
+    scale: float,
+    angles: np.ndarray,
+    p: float = 0.0,
+    q: float = 0.0,
+    bins: float = 1.0,
+) -> np.ndarray:
+    """Sharpness of the row and column histograms of the points (u, v) (centred, in units of
+    ``scale`` pixels) after undoing a keystone (p, q) and then a rotation, for each angle."""
+    d = 1.0 + p * u + q * v
+    x, y = bins * scale * u / d, bins * scale * v / d
     scores = np.empty(angles.size)
     for i, a in enumerate(np.deg2rad(angles)):
         c, s = np.cos(a), np.sin(a)
         # Rows after rotating by -a: horizontal lines become constant; likewise columns.
-        r = np.round(ys * c + xs * s).astype(np.int64)
-        q = np.round(xs * c - ys * s).astype(np.int64)
+        r = np.round(y * c + x * s).astype(np.int64)
+        k = np.round(x * c - y * s).astype(np.int64)
         hr = np.bincount(r - r.min())
-        hq = np.bincount(q - q.min())
-        scores[i] = float((hr.astype(np.float64) ** 2).sum() + (hq.astype(np.float64) ** 2).sum())
+        hk = np.bincount(k - k.min())
+        scores[i] = float((hr.astype(np.float64) ** 2).sum() + (hk.astype(np.float64) ** 2).sum())
     return scores
 
 
-def _rotation(mask: np.ndarray, rng: np.random.Generator) -> float:
-    """Angle (degrees) of the lines in ``mask`` relative to the image axes, within +-20."""
+@dataclass(frozen=True)
+class _Geometry:
+    """Rectifying map: points are centred on (cx, cy), divided by ``scale``, un-keystoned by
+    (p, q) (``u / (1 + p u + q v)``) and rotated by ``-angle`` degrees."""
+
+    angle: float = 0.0
+    p: float = 0.0
+    q: float = 0.0
+    cx: float = 0.0
+    cy: float = 0.0
+    scale: float = 1.0
+
+    @property
+    def identity(self) -> bool:
+        return abs(self.angle) < 0.02 and self.p == 0.0 and self.q == 0.0
+
+    def forward(self, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        u, v = (xs - self.cx) / self.scale, (ys - self.cy) / self.scale
+        d = 1.0 + self.p * u + self.q * v
+        x, y = self.scale * u / d, self.scale * v / d
+        a = np.deg2rad(self.angle)
+        c, s = np.cos(a), np.sin(a)
+        return x * c - y * s, y * c + x * s
+
+    def inverse(self, cols: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a = np.deg2rad(self.angle)
+        c, s = np.cos(a), np.sin(a)
+        u1 = (cols * c + rows * s) / self.scale
+        v1 = (rows * c - cols * s) / self.scale
+        d = 1.0 - self.p * u1 - self.q * v1
+        d = np.where(np.abs(d) < 1e-3, 1e-3, d)
+        return u1 / d * self.scale + self.cx, v1 / d * self.scale + self.cy
+
+
+def _geometry(
+    mask: np.ndarray, rng: np.random.Generator, lines: np.ndarray | None = None
+) -> _Geometry:
+    """Rotation (within +-20 degrees) and keystone (perspective) of the lines in ``mask``.
+
+    The rotation makes the row and column projections of the lines sharpest; the keystone
+    is the one that makes the grid spacing even (the spacing of each family of lines grows
+    linearly across the picture under perspective), measured on the grey levels of ``lines``
+    (sub-pixel); no ``lines``: rotation only."""
+    h, w = mask.shape
+    base = _Geometry(cx=w / 2, cy=h / 2, scale=max(h, w) / 2)
     ys, xs = np.nonzero(mask)
     if ys.size < 100:
-        return 0.0
-    if ys.size > 200_000:
-        pick = rng.choice(ys.size, 200_000, replace=False)
+        return base
+    if ys.size > 150_000:
+        pick = rng.choice(ys.size, 150_000, replace=False)
         ys, xs = ys[pick], xs[pick]
-    ys = ys.astype(np.float64) - mask.shape[0] / 2
-    xs = xs.astype(np.float64) - mask.shape[1] / 2
+    u = (xs.astype(np.float64) - base.cx) / base.scale
+    v = (ys.astype(np.float64) - base.cy) / base.scale
+
+    def best(cands: np.ndarray, scores: np.ndarray) -> float:
+        return float(cands[int(np.argmax(scores))])
+
+    sc = base.scale
     coarse = np.arange(-20.0, 20.01, 0.5)
-    best = float(coarse[int(np.argmax(_projection_score(ys, xs, coarse)))])
-    fine = np.arange(best - 0.5, best + 0.501, 0.05)
-    return float(fine[int(np.argmax(_projection_score(ys, xs, fine)))])
+    angle = best(coarse, _projection_score(u, v, sc, coarse))
+    fine = np.arange(angle - 0.5, angle + 0.501, 0.05)
+    angle = best(fine, _projection_score(u, v, sc, fine))
+    mu, mv = u, v
+    p = q = period = 0.0
+    if lines is not None:
+        gys, gxs = np.nonzero(lines > 0.02)
+        if gys.size > 400_000:
+            pick = rng.choice(gys.size, 400_000, replace=False)
+            gys, gxs = gys[pick], gxs[pick]
+        wts = lines[gys, gxs].astype(np.float64)
+        u = (gxs.astype(np.float64) - base.cx) / base.scale
+        v = (gys.astype(np.float64) - base.cy) / base.scale
+    for _ in range(3 if lines is not None and u.size >= 1000 else 0):
+        # The spacing of the lines of each family grows linearly across the other axis under
+        # a keystone; measure it in slices and fit (in the frame rectified so far).
+        d = 1.0 + p * u + q * v
+        x, y = u / d, v / d
+        a = np.deg2rad(angle)
+        c, s = np.cos(a), np.sin(a)
+        k, r = x * c - y * s, y * c + x * s
+        # A slope needs some extent to be measured across (a strip is short).
+        if period <= 0:
+            # The whole profiles are smeared by the keystone itself: take the steadier one.
+            (pr, sr), (pk, sk) = (_period(_profile(sc * t, wts), refine=False) for t in (r, k))
+            period = pr if sr >= sk else pk
+            period = period or pr or pk
+            if period <= 0:
+                break
+        dp = _spacing_slope(sc * r, k, wts, period) if w >= 400 else 0.0
+        dq = _spacing_slope(sc * k, r, wts, period) if h >= 400 else 0.0
+        p, q = p + dp * c - dq * s, q + dq * c + dp * s
+        if max(abs(p), abs(q)) < KEYSTONE_MIN or max(abs(p), abs(q)) > 0.2:
+            p = q = 0.0
+            break
+        fine = np.arange(angle - 0.1, angle + 0.101, 0.02)
+        angle = best(fine, _projection_score(mu, mv, sc, fine, p, q))
+        if max(abs(dp), abs(dq)) < 2e-4:
+            break
+    return _Geometry(angle=angle, p=p, q=q, cx=base.cx, cy=base.cy, scale=base.scale)
 
 
-def _rotate(arr: np.ndarray, angle: float) -> np.ndarray:
-    if abs(angle) < 0.02:
-        return arr
-    im = Image.fromarray(np.clip(arr * 255, 0, 255).astype(np.uint8))
-    # The content sits at +angle; PIL rotates counter-clockwise by its argument.
-    out = im.rotate(-angle, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=0)
-    return np.asarray(out, dtype=np.float32) / 255.0
+def _profile(t: np.ndarray, wts: np.ndarray) -> np.ndarray:
+    """Weighted histogram of positions ``t`` (pixels) with linear sharing between bins."""
+    t = t - t.min()
+    f = np.floor(t).astype(np.int64)
+    frac = t - f
+    n = int(f.max()) + 2
+    return np.bincount(f, wts * (1 - frac), n) + np.bincount(f + 1, wts * frac, n)
+
+
+def _line_period(prof: np.ndarray, period: float) -> float:
+    """Spacing of the grid lines in a profile (pixels per mm, near ``period``): sub-pixel line
+    centres fitted against their line numbers; 0 when too few lines are found."""
+    from scipy.signal import find_peaks
+
+    peaks, _ = find_peaks(prof, distance=max(1, int(0.6 * period)), prominence=0.15 * prof.max())
+    peaks = peaks[(peaks > 0) & (peaks < prof.size - 1)]
+    if peaks.size < 5:
+        return 0.0
+    a, b, c = prof[peaks - 1], prof[peaks], prof[peaks + 1]
+    den = a - 2 * b + c
+    pos = peaks + np.where(np.abs(den) > 1e-12, 0.5 * (a - c) / np.where(den == 0, 1, den), 0.0)
+    steps = np.round(np.diff(pos) / period)
+    if (steps < 1).any():
+        return 0.0
+    idx = np.concatenate(([0.0], np.cumsum(steps)))
+    slope = float(np.polyfit(idx, pos, 1)[0])
+    return slope if abs(slope / period - 1) < 0.1 else 0.0
+
+
+def _spacing_slope(
+    pos: np.ndarray, across: np.ndarray, wts: np.ndarray, period: float, slices: int = 6
+) -> float:
+    """Relative growth of the line spacing in ``pos`` (pixels) per unit of ``across``
+    (normalized coordinates), from the grid period (near ``period``, pixels per mm) in
+    ``slices`` slices; 0 when unsure."""
+    lo, hi = float(across.min()), float(across.max())
+    if hi - lo <= 0 or pos.size < 1000:
+        return 0.0
+    base = pos - pos.min()
+    edges = np.linspace(lo, hi, slices + 1)
+    profiles, centres = [], []
+    for i in range(slices):
+        sel = (across >= edges[i]) & (across <= edges[i + 1])
+        if sel.sum() < 200:
+            continue
+        prof = _profile(base[sel], wts[sel])
+        if prof.size < 64:
+            continue
+        profiles.append(prof)
+        centres.append(float(across[sel].mean()))
+    if len(profiles) < 3:
+        return 0.0
+    found = [(c, _line_period(prof, period)) for c, prof in zip(centres, profiles, strict=True)]
+    centres = [c for c, pp in found if pp > 0]
+    periods = [pp for _, pp in found if pp > 0]
+    if len(periods) < 3:
+        return 0.0
+    slope, intercept = np.polyfit(np.asarray(centres), np.asarray(periods), 1)
+    return float(slope / intercept) if intercept > 0 else 0.0
+
+
+def _warp(arrs: list[np.ndarray], geo: _Geometry) -> list[np.ndarray]:
+    """Resample the maps onto the rectified view (the canvas grows to hold every corner)."""
+    from scipy import ndimage
+
+    h, w = arrs[0].shape
+    cx, cy = geo.forward(np.array([0.0, w, w, 0.0]), np.array([0.0, 0.0, h, h]))
+    c0, r0 = float(np.floor(cx.min())), float(np.floor(cy.min()))
+    ow = int(min(np.ceil(cx.max()) - c0 + 1, 2 * (w + h)))
+    oh = int(min(np.ceil(cy.max()) - r0 + 1, 2 * (w + h)))
+    rows, cols = np.mgrid[0:oh, 0:ow].astype(np.float64)
+    xs, ys = geo.inverse(cols + c0, rows + r0)
+    coords = np.stack([ys, xs])
+    return [
+        ndimage.map_coordinates(a, coords, order=1, mode="constant", cval=0.0).astype(np.float32)
+        for a in arrs
+    ]
 
 
 # --- Grid period ------------------------------------------------------------------------------
 
 
-def _comb_refine(x: np.ndarray, period: float) -> float:
+def _comb_refine(
+    x: np.ndarray,
+    period: float,
+    spans: tuple[tuple[float, int, int], ...] = ((0.015, 31, 12), (0.0012, 25, 12)),
+) -> float:
     """Sub-pixel period: the 5 mm comb (all its harmonics below Nyquist) that fits best."""
     n = x.size
     t = np.arange(n, dtype=np.float64)
     best = period
-    for span, count in ((0.015, 31), (0.0012, 25)):
+    for span, count, jmax in spans:
         cands = best * np.linspace(1 - span, 1 + span, count)
         scores = []
         for p in cands:
-            js = np.arange(1, min(int(0.45 * 5 * p), 12) + 1)
+            js = np.arange(1, min(int(0.45 * 5 * p), jmax) + 1)
             basis = np.exp(-2j * np.pi * np.outer(js / (5 * p), t))
             scores.append(float((np.abs(basis @ x) ** 2).sum()))
         best = float(cands[int(np.argmax(scores))])
@@ -273,8 +449,9 @@ def _detrend(profile: np.ndarray) -> np.ndarray:
     return x[k:-k] if x.size > 4 * k else x
 
 
-def _period(profile: np.ndarray) -> tuple[float, float]:
-    """(pixels per mm, strength) of a grid profile; (0, strength) when there is no grid."""
+def _period(profile: np.ndarray, refine: bool = True) -> tuple[float, float]:
+    """(pixels per mm, strength) of a grid profile; (0, strength) when there is no grid.
+    ``refine=False``: the spectral estimate only (no sub-pixel comb fit)."""
     from scipy.signal import find_peaks
 
     if profile.size < 64:
@@ -312,7 +489,7 @@ def _period(profile: np.ndarray) -> tuple[float, float]:
     p0 = 1.0 / f0
     five_mm = p0 >= 14.0 or has_peak(5 * f0)
     mm = p0 / 5.0 if five_mm else p0
-    return _comb_refine(x, mm), strength
+    return (_comb_refine(x, mm) if refine else mm), strength
 
 
 # --- Trace following ----------------------------------------------------------------------------
@@ -326,6 +503,19 @@ def _runs(col: np.ndarray) -> list[tuple[int, int]]:
     starts = np.concatenate(([rows[0]], rows[cuts + 1]))
     ends = np.concatenate((rows[cuts], [rows[-1]]))
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _next_run(runs: list[tuple[int, int]], prev: float, last: tuple[int, int]) -> tuple[int, int]:
+    """The run that continues the line: the one touching the previous column's run ``last``
+    (the most overlap), else the one nearest to the previous position ``prev``."""
+
+    def gap(r: tuple[int, int]) -> float:
+        overlap = min(r[1], last[1] + 1) - max(r[0], last[0] - 1)
+        if overlap >= 0:
+            return -float(overlap)
+        return 0.0 if r[0] <= prev <= r[1] else min(abs(r[0] - prev), abs(r[1] - prev))
+
+    return min(runs, key=gap)
 
 
 def _choose_band(mask: np.ndarray, ppmm_y: float) -> tuple[np.ndarray, int, int]:
@@ -371,25 +561,26 @@ def _follow(band: np.ndarray, ink: np.ndarray, c0: int, c1: int) -> tuple[np.nda
     top = np.full(width, np.nan)
     bot = np.full(width, np.nan)
     prev: float | None = None
+    last: tuple[int, int] | None = None
     single = 0
     for j, rr in enumerate(runs_per_col):
         if not rr:
             continue
+        if len(rr) > 1:
+            # Specks (anti-aliasing, JPEG) beside the line are not candidates.
+            rr = [r for r in rr if r[1] - r[0] + 1 >= 0.5 * pen] or rr
         if len(rr) == 1:
             single += 1
             a, b = rr[0]
         elif prev is None:
             a, b = max(rr, key=lambda r: r[1] - r[0])
         else:
-            p = prev
-            a, b = min(
-                rr, key=lambda r: 0.0 if r[0] <= p <= r[1] else min(abs(r[0] - p), abs(r[1] - p))
-            )
+            a, b = _next_run(rr, prev, last or (int(prev), int(prev)))
         col = c0 + j
         wts = ink[a : b + 1, col].astype(np.float64) + 1e-6
         centre[j] = float((np.arange(a, b + 1) * wts).sum() / wts.sum())
         top[j], bot[j] = a, b
-        prev = centre[j]
+        prev, last = centre[j], (a, b)
     y = centre.copy()
     half = pen / 2.0
     long_run = (bot - top + 1) > 2.0 * pen + 1
@@ -404,8 +595,44 @@ def _follow(band: np.ndarray, ink: np.ndarray, c0: int, c1: int) -> tuple[np.nda
             y[j] = top[j] + half
         elif all(v < centre[j] for v in nb) and (bot[j] - half) > max(nb):
             y[j] = bot[j] - half
+        else:
+            v = _crossing(band, ink, c0 + j, int(top[j]), int(bot[j]), float(y[j]), pen)
+            # A stroke's crossing lies between its neighbours, near the run's centre.
+            if min(nb) <= v <= max(nb) and abs(v - y[j]) <= 0.25 * (bot[j] - top[j]):
+                y[j] = v
     found = np.isfinite(centre)
     return y, pen, single / max(1, int(found.sum()))
+
+
+def _crossing(
+    band: np.ndarray, ink: np.ndarray, col: int, a: int, b: int, guess: float, pen: float
+) -> float:
+    """Row where a steep stroke crosses column ``col``: its rows ``a..b`` are scanned
+    horizontally, and the row where the stroke's horizontal centre passes ``col`` is
+    interpolated (a column's run mixes the neighbouring strokes near an apex). Only where
+    the rows cut a single thin stroke (not merged strokes, not a blurred smear)."""
+    w = band.shape[1]
+    rows = np.arange(a, b + 1)
+    d = np.full(rows.size, np.nan)
+    thin = np.zeros(rows.size, dtype=bool)
+    for i, r in enumerate(rows.tolist()):
+        line = band[r]
+        lo = col
+        while lo > 0 and line[lo - 1]:
+            lo -= 1
+        hi = col
+        while hi + 1 < w and line[hi + 1]:
+            hi += 1
+        thin[i] = hi - lo + 1 <= 2.0 * pen + 1
+        wts = ink[r, lo : hi + 1].astype(np.float64) + 1e-6
+        d[i] = float((np.arange(lo, hi + 1) * wts).sum() / wts.sum()) - col
+    sgn = np.sign(d)
+    cross = np.flatnonzero((sgn[:-1] * sgn[1:] < 0) & thin[:-1] & thin[1:])
+    exact = rows[(d == 0) & thin].astype(np.float64)
+    cands = list(exact) + [float(rows[i] + d[i] / (d[i] - d[i + 1])) for i in cross.tolist()]
+    if not cands:
+        return guess
+    return min(cands, key=lambda v: abs(v - guess))
 
 
 def _cut_pulse(y_mm: np.ndarray, ppmm_x: float, gain: float) -> tuple[int, int, bool]:
@@ -462,10 +689,12 @@ def _digitize_image(
             f"{_NO_TRACE}: the picture does not look like an ECG strip (too much of it is dark)."
         )
     grid_mask = grid > max(0.08, float(np.percentile(grid, 90)))
-    angle = _rotation(grid_mask if grid_mask.mean() > 0.01 else mask, rng)
-    if abs(angle) > 0.02:
-        ink = _rotate(ink, angle)
-        grid = _rotate(grid, angle)
+    on_grid = grid_mask.mean() > 0.01
+    # Keystone only from the grid: a trace alone has no straight lines to rectify.
+    geo = _geometry(grid_mask if on_grid else mask, rng, grid if on_grid else None)
+    angle = geo.angle
+    if not geo.identity:
+        ink, grid = _warp([ink, grid], geo)
         mask = ink > thr
     # Grid period in both directions; the ink rows are left out so the trace does not count.
     gx, _ = _period(grid.mean(axis=0))

@@ -83,6 +83,25 @@ def test_a_degraded_photo_of_a_strip_is_still_read(tmp_path: Path, options: dict
         assert d.rotation_deg == pytest.approx(options["rotate_deg"], abs=0.3)
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"perspective": 0.02},
+        {"perspective": 0.03, "seed": 1},
+        {"perspective": 0.02, "rotate_deg": 2.0},
+    ],
+    ids=["keystone-2pct", "keystone-3pct", "keystone-and-rotation"],
+)
+def test_a_strip_photographed_at_an_angle_is_rectified(tmp_path: Path, options: dict) -> None:
+    img, _ = strip_render.render_strip(TEN_S, FS, px_per_mm=8)
+    photo = strip_render.degrade(img, **options)
+    d = strip.digitize(_save(photo, tmp_path / "keystone.jpg", quality=92))
+    snr, corr = _snr(d.record.signal, d.record.fs, TEN_S, FS)
+    # Uncorrected, a 2% keystone bends the time axis enough to give about 1 dB.
+    assert snr > 12.0 and corr > 0.97, (snr, corr)
+    assert d.record.signal.size / d.record.fs == pytest.approx(10.0, abs=0.15)
+
+
 def test_the_bottom_rhythm_strip_of_a_12_lead_printout_is_read(tmp_path: Path) -> None:
     leads = [SIGNAL[int(i * 0.3 * FS) :] * (1 + 0.1 * i) for i in range(12)]
     rhythm = SIGNAL[int(2 * FS) : int(12 * FS)]
