@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.interpolate import CubicSpline
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -44,29 +43,6 @@ CONDITIONS: dict[str, tuple[float, dict]] = {
         {"rotate_deg": -2.0, "blur": 0.8, "jpeg_quality": 60, "shadow": 0.3, "marks": 3},
     ),
 }
-
-
-def compare(
-    est: np.ndarray, fs_est: float, ref: np.ndarray, fs_ref: float
-) -> tuple[float, float, float]:
-    cs = CubicSpline(np.arange(est.size) / fs_est, est)
-    t_ref = np.arange(ref.size) / fs_ref
-    end = (est.size - 1) / fs_est
-
-    def pair(d: float) -> tuple[np.ndarray, np.ndarray]:
-        t = t_ref + d
-        ok = (t >= 0) & (t <= end)
-        a, b = ref[ok] - ref[ok].mean(), cs(t[ok])
-        return a, b - b.mean()
-
-    def corr(d: float) -> float:
-        a, b = pair(d)
-        return float(a @ b / np.sqrt((a @ a) * (b @ b))) if a.size > ref.size // 2 else -1.0
-
-    d0 = max(np.arange(-0.6, 0.6, 1 / fs_ref), key=corr)
-    d1 = max(np.arange(d0 - 1 / fs_ref, d0 + 1 / fs_ref, 0.1 / fs_ref), key=corr)
-    a, b = pair(d1)
-    return float(10 * np.log10((a @ a) / ((a - b) @ (a - b)))), corr(d1), float(d1)
 
 
 def agreement(
@@ -136,7 +112,7 @@ def main() -> int:
                     rows[name]["fail"].append(1)
                     continue
                 rows[name]["sec"].append(time.perf_counter() - t0)
-                snr, corr, shift = compare(d.record.signal, d.record.fs, x, fs)
+                snr, corr, shift = strip_render.compare_signals(d.record.signal, d.record.fs, x, fs)
                 # Digitized time t matches drawn time t - shift (the alignment of the SNR).
                 result = clf.classify_signal(d.record.signal, d.record.fs, d.record.lead)
                 ok, n = agreement(result, ref_t, ref_aami, shift)

@@ -314,3 +314,39 @@ def _perspective_coeffs(
         b.extend([u, v])
     sol = np.linalg.solve(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
     return tuple(float(c) for c in sol)
+
+
+def compare_signals(
+    est: np.ndarray, fs_est: float, ref: np.ndarray, fs_ref: float, *, max_shift_s: float = 0.6
+) -> tuple[float, float, float]:
+    """How well a digitized signal matches the one that was drawn.
+
+    The estimate is interpolated (cubic) onto the reference's time axis at the time shift,
+    within ``max_shift_s`` and to a tenth of a reference sample, that maximises their
+    correlation; both are mean-removed.
+
+    Args:
+        est: (n,) digitized signal at ``fs_est`` Hz; ref: (m,) drawn signal at ``fs_ref`` Hz.
+    Returns:
+        (SNR in dB, correlation, shift in seconds).
+    """
+    from scipy.interpolate import CubicSpline
+
+    cs = CubicSpline(np.arange(est.size) / fs_est, est)
+    t_ref = np.arange(ref.size) / fs_ref
+    end = (est.size - 1) / fs_est
+
+    def pair(d: float) -> tuple[np.ndarray, np.ndarray]:
+        t = t_ref + d
+        ok = (t >= 0) & (t <= end)
+        a, b = ref[ok] - ref[ok].mean(), cs(t[ok])
+        return a, b - b.mean()
+
+    def corr(d: float) -> float:
+        a, b = pair(d)
+        return float(a @ b / np.sqrt((a @ a) * (b @ b))) if a.size > ref.size // 2 else -1.0
+
+    d0 = max(np.arange(-max_shift_s, max_shift_s, 1 / fs_ref), key=corr)
+    d1 = max(np.arange(d0 - 1 / fs_ref, d0 + 1 / fs_ref, 0.1 / fs_ref), key=corr)
+    a, b = pair(d1)
+    return float(10 * np.log10((a @ a) / ((a - b) @ (a - b)))), corr(d1), float(d1)

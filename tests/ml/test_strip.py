@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from scipy.interpolate import CubicSpline
 
 from diagnosis.ml import strip, strip_render
 from diagnosis.ml.errors import InputError
@@ -24,24 +23,8 @@ TEN_S = SIGNAL[: int(10 * FS)]
 
 def _snr(est: np.ndarray, fs_est: float, ref: np.ndarray, fs_ref: float) -> tuple[float, float]:
     """(SNR dB, correlation) of a digitized signal against the drawn one, best time shift."""
-    cs = CubicSpline(np.arange(est.size) / fs_est, est)
-    t_ref = np.arange(ref.size) / fs_ref
-    end = (est.size - 1) / fs_est
-
-    def pair(d: float) -> tuple[np.ndarray, np.ndarray]:
-        t = t_ref + d
-        ok = (t >= 0) & (t <= end)
-        a, b = ref[ok] - ref[ok].mean(), cs(t[ok])
-        return a, b - b.mean()
-
-    def corr(d: float) -> float:
-        a, b = pair(d)
-        return float(a @ b / np.sqrt((a @ a) * (b @ b))) if a.size > ref.size // 2 else -1.0
-
-    d0 = max(np.arange(-0.5, 0.5, 1 / fs_ref), key=corr)
-    d1 = max(np.arange(d0 - 1 / fs_ref, d0 + 1 / fs_ref, 0.1 / fs_ref), key=corr)
-    a, b = pair(d1)
-    return float(10 * np.log10((a @ a) / ((a - b) @ (a - b)))), corr(d1)
+    snr, corr, _ = strip_render.compare_signals(est, fs_est, ref, fs_ref, max_shift_s=0.5)
+    return snr, corr
 
 
 def _save(img: Image.Image, path: Path, **kw: object) -> Path:
