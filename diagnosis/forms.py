@@ -22,7 +22,7 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    """One ECG file (or a WFDB .hea + .dat pair), validated by content in ``clean``."""
+    """One ECG file (or a WFDB .hea + .dat or .mat pair), validated by content in ``clean``."""
 
     file = MultipleFileField(
         label="ECG file",

@@ -1,6 +1,7 @@
 """Turn what a user sent into one validated file, checked by content before anything is saved.
 
-A WFDB record may arrive as its ``.hea`` and ``.dat`` files; they are packed into one zip so a
+A WFDB record may arrive as its ``.hea`` and ``.dat`` files (or ``.mat``: a signal file behind a
+MATLAB v4 header, as PhysioNet/CinC 2017 publishes them); they are packed into one zip so a
 recording is always a single stored file. Client file names are used for display only.
 """
 
@@ -22,11 +23,14 @@ from diagnosis.inference import InputError, validate_upload
 
 ACCEPTED_DESCRIPTION = (
     "a picture of one heartbeat (PNG or JPG); a photo, scan, screenshot or PDF of an ECG "
-    "strip or 12-lead printout (25 mm/s, 10 mm/mV); a WFDB record (its .hea and .dat files "
-    "together, or both in one .zip); a CSV file (including Apple Watch ECG exports); "
+    "strip or 12-lead printout (25 mm/s, 10 mm/mV); a WFDB record (its .hea and .dat or .mat "
+    "files together, or both in one .zip); a CSV file (including Apple Watch ECG exports); "
     "or an EDF file"
 )
-ACCEPT_ATTRIBUTE = ".png,.jpg,.jpeg,.pdf,.hea,.dat,.zip,.csv,.txt,.edf"
+ACCEPT_ATTRIBUTE = ".png,.jpg,.jpeg,.pdf,.hea,.dat,.mat,.zip,.csv,.txt,.edf"
+#: Signal-file extensions of a WFDB record uploaded as two files (WFDB reads by byte offset,
+#: so a .mat written by wfdb2mat is read like a .dat).
+_SIGNAL_EXTENSIONS = ("dat", "mat")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -70,24 +74,26 @@ def _copy(upload: UploadedFile, dest: Path) -> None:
 
 
 def _pack_wfdb(files: Sequence[UploadedFile], workdir: Path) -> Path:
-    """Pack a ``.hea`` + ``.dat`` pair into one zip, named as the header says."""
+    """Pack a ``.hea`` + ``.dat`` (or ``.mat``) pair into one zip, named as the header says."""
     by_ext = {display_name(f.name or "").lower().rsplit(".", 1)[-1]: f for f in files}
-    if set(by_ext) != {"hea", "dat"}:
+    signal_ext = next((ext for ext in _SIGNAL_EXTENSIONS if ext in by_ext), "")
+    if set(by_ext) != {"hea", signal_ext}:
         raise InputError(
-            "To upload a WFDB record as separate files, choose exactly its .hea and .dat files."
+            "To upload a WFDB record as separate files, choose exactly its .hea and .dat "
+            "(or .mat) files."
         )
     header = by_ext["hea"].read(64 * 1024).decode("ascii", errors="replace")
     first = header.strip().split(maxsplit=1)[0] if header.strip() else ""
     record = display_name(first.split("/")[0])
     if not record or record == "upload":
         raise InputError("The .hea file does not start with a record name.")
-    dat_name = display_name(by_ext["dat"].name or "")
+    dat_name = display_name(by_ext[signal_ext].name or "")
     archive = workdir / "record.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         by_ext["hea"].seek(0)
         zf.writestr(f"{record}.hea", by_ext["hea"].read())
         with zf.open(dat_name, "w") as member:
-            for chunk in by_ext["dat"].chunks():
+            for chunk in by_ext[signal_ext].chunks():
                 member.write(chunk)
     return archive
 
@@ -101,7 +107,9 @@ def prepare_upload(files: Sequence[UploadedFile], *, fs: float | None = None) ->
     if not files:
         raise InputError("Choose a file to upload.")
     if len(files) > 2:
-        raise InputError("Upload one file, or the .hea and .dat files of one WFDB record.")
+        raise InputError(
+            "Upload one file, or the .hea and .dat (or .mat) files of one WFDB record."
+        )
     total = sum(f.size or 0 for f in files)
     if total == 0:
         raise InputError("The file is empty.")

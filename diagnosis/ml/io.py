@@ -17,6 +17,7 @@ Public API:
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -74,6 +75,8 @@ Kind = Literal["beat_image", "strip", "record"]
 _PICTURES = ("png", "jpeg", "pdf")
 
 _SNIFF_BYTES = 64 * 1024
+#: Files of a WFDB record that are read through the header beside them.
+_WFDB_COMPANIONS = frozenset({".dat", ".mat", ".atr"})
 
 
 # --- Content sniffing ---------------------------------------------------------------------------
@@ -170,21 +173,30 @@ def _resolve(path: str | os.PathLike[str]) -> tuple[Path, Format]:
             f"{MAX_INPUT_BYTES / 2**20:.0f} MB."
         )
     hea = p.with_suffix(".hea")
-    if p.suffix.lower() in {".dat", ".atr"} and hea.is_file():
-        return hea, sniff(hea)  # a WFDB signal or annotation file: read its record
+    # A WFDB signal or annotation file: read its record. ``.mat`` is a signal file with a
+    # MATLAB v4 header that WFDB skips by byte offset (wfdb2mat, PhysioNet/CinC 2017).
+    if p.suffix.lower() in _WFDB_COMPANIONS and hea.is_file():
+        return hea, sniff(hea)
     try:
         return p, sniff(p)
     except InputError:
         # A WFDB signal file has no magic; if its header lies beside it, read that.
-        hea = p.with_suffix(".hea")
-        if p.suffix.lower() in {".dat", ".atr", ".xws", ""} and hea.is_file() and hea != p:
+        if p.suffix.lower() in {*_WFDB_COMPANIONS, ".xws", ""} and hea.is_file() and hea != p:
             return hea, sniff(hea)
-        if p.suffix.lower() == ".dat":
+        if p.suffix.lower() in {".dat", ".mat"}:
             raise InputError(
-                "This is a WFDB signal file without its header: upload the .hea and .dat "
-                "together in a .zip."
+                f"This is a WFDB signal file without its header: upload the .hea and "
+                f"{p.suffix.lower()} together in a .zip."
             ) from None
         raise
+
+
+def _check_given_fs(fs: float | None) -> None:
+    """A rate given by the caller must be a positive number (the CLI's ``--fs nan``)."""
+    if fs is not None and not (math.isfinite(fs) and fs > 0):
+        raise InputError(
+            f"The sampling rate given ({fs:g} Hz) is invalid; it must be a positive number."
+        )
 
 
 def detect_kind(path: str | os.PathLike[str]) -> Kind:
@@ -222,8 +234,8 @@ def read_record(
 ) -> Record:
     """Read one lead of an ECG record, in millivolts, at the file's own sampling rate.
 
-    The format is recognised by content: a WFDB header (``.hea``; its ``.dat`` must lie beside
-    it; a ``.dat`` path or a record name without extension also works), a ``.zip`` holding
+    The format is recognised by content: a WFDB header (``.hea``; its ``.dat`` or ``.mat``
+    must lie beside it; that path or a record name without extension also works), a ``.zip`` holding
     exactly one WFDB record, a CSV (one column of samples, a time column plus lead columns, or
     the Apple Watch Health export), an EDF/EDF+/BDF file, or a picture/PDF of an ECG strip
     (digitized at :data:`diagnosis.ml.strip.OUTPUT_FS` with the default paper speed and gain).
@@ -236,12 +248,15 @@ def read_record(
             the file states a rate and ``fs`` differs by more than 1%, InputError is raised.
 
     Returns:
-        A :class:`Record`: ``signal`` of shape ``(n_samples,)`` float64 mV (read-only), ``fs``
-        in Hz, the chosen ``lead`` and all ``leads``.
+        A :class:`Record`: ``signal`` of shape ``(n_samples,)`` float64 mV (read-only; NaN in
+        gaps of missing samples longer than 0.5 s, shorter ones filled in), ``fs`` in Hz, the
+        chosen ``lead``, all ``leads`` and ``warnings`` (what was read leniently: a wrong
+        checksum, an unreadable date, gaps).
 
     Raises:
         InputError: for any unreadable, inconsistent or implausible input (one line, for users).
     """
+    _check_given_fs(fs)
     p, fmt = _resolve(path)
     if fmt in _PICTURES:
         from diagnosis.ml.strip import classify_picture, digitize
@@ -280,7 +295,7 @@ def validate_upload(
     signal-file sizes (nothing is decompressed); EDF header (rate, duration); for CSV, that it
     parses completely, with every check :func:`read_record` makes (a CSV has no header to stop
     at). A WFDB, zip or EDF file that passes may still fail in :func:`read_record` (for example
-    a flat line or NaN samples in the signal data).
+    a flat line, or too few valid samples in the signal data).
 
     Args:
         path: the uploaded file, under any name.
@@ -293,6 +308,7 @@ def validate_upload(
     Raises:
         InputError: with a one-line reason to show the user.
     """
+    _check_given_fs(fs)
     p, fmt = _resolve(path)
     try:
         if fmt in _PICTURES:

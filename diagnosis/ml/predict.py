@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from diagnosis.ml import artifacts, render
+from diagnosis.ml import artifacts, quality, render, rhythm
 from diagnosis.ml import signal as sig
 from diagnosis.ml.classes import CLASS_AAMI, CLASSES
 from diagnosis.ml.errors import InputError
@@ -188,53 +188,135 @@ class Classifier:
         return out
 
     # -- contract API ----------------------------------------------------------------------
-    def classify_signal(self, x: np.ndarray, fs: float, lead: str = "") -> dict[str, Any]:
-        """Classify every beat of a one-lead ECG.
+    def classify_signal(
+        self, x: np.ndarray, fs: float, lead: str = "", warnings: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Classify every beat of a one-lead ECG, judge its quality and rhythm.
 
         Args:
-            x: (n,) ECG in millivolts at ``fs`` Hz.
+            x: (n,) ECG in millivolts at ``fs`` Hz; NaN marks missing samples (long gaps
+                become ``NOISE`` episodes).
+            warnings: notes from the reader, passed through to the result.
         Returns:
             The contract's record dict (``input``, ``fs``, ``n_samples``, ``lead``, ``beats``,
-            ``summary``, ``model``); each beat's ``sample`` is at the input rate ``fs``.
+            ``summary``, ``rhythm``, ``quality``, ``warnings``, ``model``); every sample index
+            is at the input rate ``fs``. Beats in unreadable signal keep their position with
+            ``"quality": "noise"`` and no class.
         """
         t0 = time.perf_counter()
         x = np.asarray(x, dtype=np.float64)
         if x.ndim != 1 or not np.isfinite(fs) or fs <= 0:
             raise InputError("The recording must be one lead with a positive sampling rate.")
-        if not np.all(np.isfinite(x)):
-            raise InputError("The recording contains missing (NaN) or infinite samples.")
         if len(x) < MIN_RECORD_S * fs:
             raise InputError(
                 f"The recording is too short: at least {MIN_RECORD_S:g} seconds are needed."
             )
-        peaks, windows, ctx = sig.process(x, fs)
+        missing = ~np.isfinite(x)
+        if missing.all():
+            raise InputError("The recording holds no valid samples.")
+        if missing.any():
+            ok = np.nonzero(~missing)[0]
+            x = np.interp(np.arange(len(x)), ok, x[ok])
+        x360 = sig.resample(x, fs, sig.FS)
+        xc = sig.clean(x360, sig.FS)
+        peaks = sig.detect_r_peaks(x360, sig.FS, filtered=xc)
+        windows = sig.beat_windows(xc, peaks)
+        ctx = sig.record_context(peaks, windows, sig.FS)
+        missing360 = (
+            missing[np.minimum((np.arange(len(x360)) * fs / sig.FS).astype(np.int64), len(x) - 1)]
+            if missing.any()
+            else None
+        )
+        segments = quality.assess(x360, xc, peaks, missing360)
         probs = self.classify_windows(windows, ctx)
         top = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=np.int64)
         conf = probs.max(axis=1) if len(probs) else np.zeros(0, dtype=np.float32)
-        samples = np.clip(np.round(peaks * (fs / sig.FS)).astype(np.int64), 0, len(x) - 1)
-        beats = [
-            {
-                "sample": int(s),
-                "label": CLASSES[int(k)],
-                "aami": CLASS_AAMI[CLASSES[int(k)]],
-                "confidence": round(float(c), 4),
-                "uncertain": bool(c < self.threshold),
-            }
-            for s, k, c in zip(samples, top, conf, strict=True)
+        labels = [CLASSES[int(i)] for i in top]
+        rhythm_result = rhythm.analyse(peaks, labels, segments, xc)
+        # AF gate: in atrial fibrillation every beat comes early; earliness is not an APC.
+        gated = [
+            i
+            for i, code in enumerate(labels)
+            if code in rhythm.S_LABELS and rhythm_result.beat_rhythm[i] == "AFIB"
         ]
+        for i in gated:
+            labels[i] = "NOR"
+        scale = fs / sig.FS
+        samples = np.clip(np.round(peaks * scale).astype(np.int64), 0, len(x) - 1)
+        noise = rhythm_result.noise_beats
+        beats = [
+            {"sample": int(s), "label": None, "aami": None, "confidence": None,
+             "uncertain": False, "quality": "noise"}
+            if noise[i]
+            else {
+                "sample": int(s),
+                "label": labels[i],
+                "aami": CLASS_AAMI[labels[i]],
+                "confidence": round(float(conf[i]), 4),
+                "uncertain": bool(conf[i] < self.threshold),
+                "quality": "ok",
+            }
+            for i, s in enumerate(samples)
+        ]  # fmt: skip
+        kept = ~noise
+        summary = self._summary(
+            np.array([CLASSES.index(c) for c in labels], dtype=np.int64)[kept],
+            conf[kept],
+            len(x) / fs,
+            time.perf_counter() - t0,
+        )
+        summary["mean_heart_rate_bpm"] = rhythm_result.heart_rate_bpm
+        summary["n_noise_beats"] = int(noise.sum())
+        summary["af_gated_apc"] = len(gated)
+
+        def at_input(v: int) -> int:
+            return int(min(round(v * scale), len(x)))
+
+        usable_s = sum(s.end - s.start for s in segments if s.usable) / sig.FS
         return {
             "input": "record",
             "fs": int(fs) if float(fs).is_integer() else fs,
             "n_samples": len(x),
             "lead": lead,
             "beats": beats,
-            "summary": self._summary(peaks, top, conf, len(x) / fs, time.perf_counter() - t0),
+            "summary": summary,
+            "rhythm": {
+                "verdict": rhythm_result.verdict,
+                "reason": rhythm_result.reason,
+                "heart_rate_bpm": rhythm_result.heart_rate_bpm,
+                "af_burden": rhythm_result.af_burden,
+                "unreadable_cause": rhythm_result.unreadable_cause,
+                "episodes": [
+                    {
+                        "rhythm": e["rhythm"],
+                        "start": at_input(e["start"]),
+                        "end": at_input(e["end"]),
+                    }
+                    for e in rhythm_result.episodes
+                ],
+            },
+            "quality": {
+                "usable_fraction": round(usable_s / (len(x360) / sig.FS), 4) if len(x360) else 0.0,
+                "segments": [
+                    {
+                        "start": at_input(s.start),
+                        "end": at_input(s.end),
+                        "usable": s.usable,
+                        "reason": s.reason,
+                        "bsqi": s.bsqi,
+                    }
+                    for s in segments
+                ],
+            },
+            "warnings": list(warnings),
             "model": self.version,
         }
 
     def classify_record(self, record: RecordLike) -> dict[str, Any]:
         """Classify a ``diagnosis.ml.io.read_record`` result (see :meth:`classify_signal`)."""
-        return self.classify_signal(record.signal, float(record.fs), record.lead)
+        return self.classify_signal(
+            record.signal, float(record.fs), record.lead, tuple(getattr(record, "warnings", ()))
+        )
 
     def classify_beat_waveform(self, curve: np.ndarray) -> dict[str, Any]:
         """Classify one beat traced from an image (no RR context: the model runs image-only).
@@ -260,7 +342,7 @@ class Classifier:
         }
 
     def _summary(
-        self, peaks: np.ndarray, top: np.ndarray, conf: np.ndarray, duration_s: float, secs: float
+        self, top: np.ndarray, conf: np.ndarray, duration_s: float, secs: float
     ) -> dict[str, Any]:
         n = len(top)
         counts = {c: int((top == i).sum()) for i, c in enumerate(CLASSES)}
@@ -268,15 +350,12 @@ class Classifier:
         for c, k in counts.items():
             a = CLASS_AAMI[c] or "none"
             aami[a] = aami.get(a, 0) + k
-        rr = np.diff(peaks) / sig.FS
-        rr = rr[(rr > 0.2) & (rr < 3.0)]
         return {
             "n_beats": n,
             "duration_s": round(duration_s, 2),
             "counts": counts,
             "burden": {c: round(k / n, 4) if n else 0.0 for c, k in counts.items()},
             "aami_counts": aami,
-            "mean_heart_rate_bpm": round(60.0 / float(rr.mean()), 1) if len(rr) else None,
             "uncertain": int((conf < self.threshold).sum()),
             "uncertainty_threshold": self.threshold,
             "seconds": round(secs, 3),

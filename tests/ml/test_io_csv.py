@@ -172,15 +172,16 @@ def test_a_one_sample_csv_is_too_short(tmp_path: Path) -> None:
         read_record(_write(tmp_path, "0.5\n"), fs=360)
 
 
-def test_nan_values_are_refused(tmp_path: Path) -> None:
+def test_a_nan_or_empty_value_is_filled_in_with_a_warning(tmp_path: Path) -> None:
     values = [f"{v:.4f}" for v in MLII]
     values[100] = "NaN"
-    with pytest.raises(InputError, match=r"1 missing or invalid values .*sample 100"):
-        read_record(_write(tmp_path, "\n".join(values) + "\n"), fs=360)
+    rec = read_record(_write(tmp_path, "\n".join(values) + "\n"), fs=360)
+    assert rec.signal[100] == pytest.approx((MLII[99] + MLII[101]) / 2, abs=1e-4)
+    assert rec.warnings == ("1 short gap (3 ms) of missing samples was filled in.",)
     values[100] = ""
     text = "time,II\n" + "\n".join(f"{i / 360:.6f},{v}" for i, v in enumerate(values))
-    with pytest.raises(InputError, match="missing or invalid values"):
-        read_record(_write(tmp_path, text))
+    rec = read_record(_write(tmp_path, text))
+    assert np.isfinite(rec.signal).all() and len(rec.warnings) == 1
 
 
 def test_text_in_the_data_is_named(tmp_path: Path) -> None:

@@ -109,3 +109,23 @@ def test_a_too_short_edf_is_refused(tmp_path: Path) -> None:
     highlevel.write_edf(str(path), [MLII[:200]], [header])
     with pytest.raises(InputError, match="too short"):
         read_record(path)
+
+
+@pytest.mark.parametrize(
+    ("duration", "message"),
+    [
+        (b"0       ", r"data-record duration of 0 s, so the sampling rate cannot be known"),
+        (b"-1      ", r"EDF file could not be read"),  # pyEDFlib refuses these itself
+        (b"nan     ", r"EDF file could not be read"),
+    ],
+)
+def test_an_edf_with_no_usable_record_duration_is_refused_clearly(
+    tmp_path: Path, duration: bytes, message: str
+) -> None:
+    path, _ = _write_edf(tmp_path / "rec.edf", file_type=pyedflib.FILETYPE_EDF)
+    data = bytearray(path.read_bytes())
+    data[244:252] = duration  # duration of a data record, s: the rate is samples / duration
+    path.write_bytes(bytes(data))
+    for check in (read_record, validate_upload):
+        with pytest.raises(InputError, match=message):
+            check(path)

@@ -168,11 +168,20 @@ def test_a_header_promising_more_samples_than_the_dat_holds_is_refused(tmp_path:
         read_record(hea)
 
 
-def test_a_checksum_mismatch_is_refused(tmp_path: Path) -> None:
+def test_a_checksum_mismatch_is_a_warning_and_the_samples_are_read(tmp_path: Path) -> None:
     hea = _copy_excerpt(tmp_path)
     _edit_header(hea, " 48184 ", " 12345 ")
-    with pytest.raises(InputError, match="checksum"):
-        read_record(hea)
+    rec = read_record(hea)
+    np.testing.assert_array_equal(rec.signal, read_record(EXCERPT.with_suffix(".hea")).signal)
+    assert rec.warnings == (
+        "The checksum in the WFDB header does not match lead MLII's samples; "
+        "the samples were read anyway.",
+    )
+    assert read_record(hea, lead="V5").warnings == ()  # V5's checksum is right
+
+
+def test_a_record_with_a_right_checksum_has_no_warnings() -> None:
+    assert read_record(EXCERPT.with_suffix(".hea")).warnings == ()
 
 
 def test_a_header_naming_a_file_outside_its_folder_is_refused(tmp_path: Path) -> None:
@@ -211,15 +220,17 @@ def test_a_flat_line_is_refused(tmp_path: Path) -> None:
         read_record(tmp_path / "flat.hea")
 
 
-def test_invalid_samples_are_reported_as_missing_values(tmp_path: Path) -> None:
+def test_an_invalid_sample_is_filled_in_with_a_warning(tmp_path: Path) -> None:
     sig = np.sin(np.linspace(0, 20, 1000))[:, None]
     sig[500] = np.nan
     wfdb.wrsamp(
         "gap", fs=250, units=["mV"], sig_name=["II"], p_signal=sig, fmt=["16"],
         write_dir=str(tmp_path),
     )  # fmt: skip
-    with pytest.raises(InputError, match="missing or invalid values"):
-        read_record(tmp_path / "gap.hea")
+    rec = read_record(tmp_path / "gap.hea")
+    assert np.isfinite(rec.signal).all()
+    assert rec.signal[500] == pytest.approx((rec.signal[499] + rec.signal[501]) / 2)
+    assert rec.warnings == ("1 short gap (4 ms) of missing samples was filled in.",)
 
 
 def test_a_header_is_detected_as_a_record_and_validated() -> None:

@@ -48,12 +48,15 @@ class Record:
         fs: sampling rate of ``signal`` in Hz (the file's own rate, not resampled).
         lead: name of the chosen lead, as the file spells it.
         leads: names of every lead in the file, in file order.
+        warnings: plain-English notes about what was read leniently (a wrong checksum, an
+            odd date, short gaps filled in); they go into the result's ``warnings``.
     """
 
     signal: np.ndarray
     fs: float
     lead: str
     leads: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
 
 _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 12, 13))
@@ -144,7 +147,9 @@ def choose_lead(leads: Sequence[str], lead: str | None = None) -> int:
 def check_fs(fs: float, where: str) -> float:
     """Return ``fs`` (Hz) as a float; InputError when not finite or outside MIN_FS..MAX_FS."""
     if not math.isfinite(fs) or fs <= 0:
-        raise InputError(f"{where} gives an invalid sampling rate ({fs}).")
+        raise InputError(
+            f"{where} gives an invalid sampling rate ({fs:g} Hz); it must be a positive number."
+        )
     if not MIN_FS <= fs <= MAX_FS:
         raise InputError(
             f"{where} gives a sampling rate of {fs:g} Hz; only {MIN_FS:g} to {MAX_FS:g} Hz "
@@ -179,25 +184,108 @@ def check_fs_agrees(stated: float, given: float | None, where: str) -> None:
         )
 
 
-def finish(signal: np.ndarray, fs: float, lead: str, leads: Sequence[str]) -> Record:
-    """Check one lead (mV, ``fs`` Hz) for length, NaN/inf and a flat line; return it as a Record.
+#: Longest run of missing samples that is filled in by linear interpolation, in seconds;
+#: longer gaps stay NaN and the engine marks them as noise.
+MAX_FILLED_GAP_S = 0.5
 
-    The signal becomes a read-only contiguous float64 array of shape ``(n_samples,)``.
+
+def _seconds(duration: float) -> str:
+    return f"{duration:.1f} s" if duration >= 0.1 else f"{duration * 1000:.0f} ms"
+
+
+def fill_short_gaps(signal: np.ndarray, fs: float) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Fill short runs of missing samples; leave longer ones as NaN, and say so.
+
+    Real recordings have dropouts (NaN, WFDB's invalid-sample value, inf): refusing a whole
+    record over a few of them loses hours of good signal. Runs of at most MAX_FILLED_GAP_S
+    are interpolated linearly between their neighbours (a run at either end takes the
+    nearest value); longer runs stay NaN for the engine to treat as noise.
+
+    Args:
+        signal: shape ``(n_samples,)``, any units, at ``fs`` Hz.
+        fs: sampling rate in Hz.
+
+    Returns:
+        ``(signal, warnings)``: a float64 copy (or the input, when nothing was missing) with
+        every non-finite sample either filled or NaN, and plain-English warnings (at most one
+        for the filled gaps and one for the gaps left open).
+    """
+    sig = np.asarray(signal, dtype=np.float64).reshape(-1)
+    bad = ~np.isfinite(sig)
+    if not bad.any():
+        return sig, ()
+    sig = sig.copy()
+    sig[bad] = np.nan
+    if bad.all():
+        return sig, ()
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], bad.view(np.int8), [0]))))
+    starts, ends = edges[0::2], edges[1::2]  # runs are sig[start:end]
+    lengths = ends - starts
+    short = lengths <= MAX_FILLED_GAP_S * fs
+    notes: list[str] = []
+    if short.any():
+        runs = zip(starts[short], ends[short], strict=True)
+        fill = np.concatenate([np.arange(a, b) for a, b in runs])
+        good = np.flatnonzero(~bad)
+        # Every short run is bounded by finite samples (or an end), so interp is linear
+        # between its two neighbours and holds the nearest value at the ends.
+        sig[fill] = np.interp(fill, good, sig[good])
+        k = int(short.sum())
+        notes.append(
+            f"{k} short gap{'s' if k != 1 else ''} "
+            f"({'up to ' if k != 1 else ''}{_seconds(int(lengths[short].max()) / fs)}) "
+            f"of missing samples {'were' if k != 1 else 'was'} filled in."
+        )
+    if not short.all():
+        k = int((~short).sum())
+        notes.append(
+            f"{k} gap{'s' if k != 1 else ''} of missing samples "
+            f"({_seconds(int(lengths[~short].sum()) / fs)}{' in all' if k != 1 else ''}) "
+            "could not be analysed."
+        )
+    return sig, tuple(notes)
+
+
+def finish(
+    signal: np.ndarray,
+    fs: float,
+    lead: str,
+    leads: Sequence[str],
+    warnings: Sequence[str] = (),
+) -> Record:
+    """Check one lead (mV, ``fs`` Hz) for length, missing samples and a flat line.
+
+    Missing samples (NaN, inf) are handled by :func:`fill_short_gaps`; the record is refused
+    only when less than MIN_DURATION_S of real samples is left. ``warnings`` (the reader's
+    own, such as a wrong checksum) come first in the Record's warnings.
+
+    Returns:
+        A Record whose signal is a read-only contiguous float64 array of shape
+        ``(n_samples,)``, NaN where a long gap could not be filled.
     """
     sig = np.ascontiguousarray(signal, dtype=np.float64).reshape(-1)
     check_length(sig.size, fs)
-    bad = ~np.isfinite(sig)
-    if bad.any():
-        first = int(np.argmax(bad))
+    sig, gap_warnings = fill_short_gaps(sig, fs)
+    n_finite = int(np.isfinite(sig).sum())
+    if n_finite == 0:
+        raise InputError(f"Lead {lead} holds no valid samples: all are missing (NaN or invalid).")
+    if n_finite < MIN_DURATION_S * fs:
         raise InputError(
-            f"Lead {lead} has {int(bad.sum())} missing or invalid values (NaN or infinity), "
-            f"the first at sample {first}."
+            f"Lead {lead} has only {n_finite / fs:.1f} s of valid samples "
+            f"({sig.size - n_finite} of {sig.size} are missing or invalid); at least "
+            f"{MIN_DURATION_S:g} s are needed."
         )
-    ptp = float(np.ptp(sig))
+    ptp = float(np.nanmax(sig) - np.nanmin(sig))
     if ptp < 0.005:
         raise InputError(
             f"Lead {lead} is a flat line (it varies by only {ptp:.4g} mV); check the "
             "electrodes, or the units if the values are in volts."
         )
     sig.setflags(write=False)
-    return Record(signal=sig, fs=float(fs), lead=lead, leads=tuple(leads))
+    return Record(
+        signal=sig,
+        fs=float(fs),
+        lead=lead,
+        leads=tuple(leads),
+        warnings=tuple(warnings) + gap_warnings,
+    )

@@ -366,6 +366,8 @@ def parse_csv_text(text: str, *, fs: float | None = None) -> CsvTable:
 
     stated_unit, stated_lead = _stated_unit_and_lead(preamble)
     header_rate = _stated_rate(preamble)
+    if header_rate is not None:  # "fs,0", "fs = -1", "fs: nan": refused, never guessed
+        check_fs(header_rate, "The CSV file")
 
     # Time column.
     time_col: int | None = None

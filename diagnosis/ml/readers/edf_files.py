@@ -59,6 +59,14 @@ def read_edf(
     with _edf_reader(path) as reader:
         leads, _ = _edf_info(reader)
         idx = choose_lead(leads, lead)
+        # pyEDFlib divides by the data-record duration: a zero one would crash, not refuse.
+        # (A negative or unreadable duration or sample count is refused by pyEDFlib itself.)
+        duration = float(reader.datarecord_duration)
+        if not duration > 0:
+            raise InputError(
+                f"The EDF header gives a data-record duration of {duration:g} s, so the "
+                "sampling rate cannot be known."
+            )
         rate = check_fs(float(reader.getSampleFrequency(idx)), "The EDF header")
         check_fs_agrees(rate, fs, "The EDF header")
         n = int(reader.getNSamples()[idx])

@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -58,8 +59,12 @@ _WFDB_INVALID = {
 }
 WFDB_RECORD_LINE = re.compile(
     r"^(?P<name>[A-Za-z0-9_.\-~]+)(?:/(?P<nseg>\d+))?\s+(?P<nsig>\d+)(?:\s+(?P<fs>\S+))?"
-    r"(?:\s+(?P<nsamp>\d+))?"
+    r"(?:\s+(?P<nsamp>\d+)(?=\s|$))?"
 )
+# WFDB's base time (SS, MM:SS or HH:MM:SS, optional fraction) and base date (dd/mm/yyyy).
+_WFDB_TIME = re.compile(r"^\d{1,2}(?::\d{1,2}){0,2}(?:\.\d{1,6})?$")
+_WFDB_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+_DATE_WARNING = "The recording's date in the header is not in WFDB's format and was ignored."
 
 # file format[xspf][:skew][+offset] [gain[(baseline)][/units] [res [zero [init [checksum
 # [blocksize [description]]]]]]]; wfdb-python is lenient and would shift misplaced fields.
@@ -107,11 +112,64 @@ def check_signal_file_name(fname: str) -> None:
 
 @dataclass(frozen=True)
 class WfdbHeader:
-    """A parsed, checked WFDB header: wfdb's header object, the lead names and the rate in Hz."""
+    """A parsed, checked WFDB header: wfdb's header object, the lead names and the rate in Hz.
+
+    ``record_line`` is the record line to give wfdb-python instead of the file's (None when
+    the file's is fine); ``warnings`` say what was read leniently.
+    """
 
     header: Any  # a wfdb.Record without samples (wfdb ships no type hints)
     leads: tuple[str, ...]
     fs: float
+    record_line: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def _record_line_fs(match: re.Match[str]) -> float:
+    """The sampling rate of a record line (``360``, ``360/1000``, ``360(0)``), checked.
+
+    wfdb-python silently assumes 250 Hz when the field is missing or unreadable (``-1``,
+    ``nan``), which would put every beat at the wrong time: refuse instead.
+    """
+    field = match.group("fs")
+    if field is None:
+        raise InputError(
+            "The WFDB header gives no sampling rate; add it after the number of signals on "
+            "its first line (for example 'A00001 1 300 9000' for 300 Hz)."
+        )
+    value = re.split(r"[/(]", field, maxsplit=1)[0]
+    try:
+        fs = float(value)
+    except ValueError:
+        raise InputError(
+            f"The WFDB header's sampling rate ('{field[:20]}') is not a number."
+        ) from None
+    return check_fs(fs, "The WFDB header")
+
+
+def _wfdb_date_time_ok(fields: list[str]) -> bool:
+    """Whether the fields after the sample count are a time and date wfdb-python can parse."""
+    if len(fields) > 2 or not _WFDB_TIME.match(fields[0]):
+        return False
+    whole = fields[0].split(".")[0]
+    try:
+        datetime.strptime(whole, ("%S", "%M:%S", "%H:%M:%S")[whole.count(":")])
+        if len(fields) == 2:
+            if not _WFDB_DATE.match(fields[1]):
+                return False
+            datetime.strptime(fields[1], "%d/%m/%Y")
+    except ValueError:
+        return False
+    return True
+
+
+def _readable_record_line(line: str, match: re.Match[str]) -> str | None:
+    """The record line without its base time/date when wfdb-python could not parse them
+    (CinC 2017 writes ``2014-05-01 11:05:48``); None when the line is fine as it is."""
+    rest = line[match.end() :].split()
+    if not rest or (match.group("nsamp") is not None and _wfdb_date_time_ok(rest)):
+        return None
+    return line[: match.end()]
 
 
 def wfdb_header(hea: Path) -> WfdbHeader:
@@ -129,6 +187,7 @@ def wfdb_header(hea: Path) -> WfdbHeader:
         raise InputError("The WFDB header's first line is not a valid record line.")
     if m.group("nseg"):
         raise InputError("Multi-segment WFDB records are not supported; upload a single record.")
+    fs = _record_line_fs(m)
     nsig = int(m.group("nsig"))
     if nsig < 1:
         raise InputError("The WFDB header lists no signals.")
@@ -140,14 +199,16 @@ def wfdb_header(hea: Path) -> WfdbHeader:
         check_signal_file_name(line.split()[0])
         if not _WFDB_SIGNAL_LINE.match(line):
             raise InputError(f"Signal line {number} of the WFDB header is malformed.")
-    record_name = str(hea.with_suffix(""))
+    record_line = _readable_record_line(lines[0], m)
+    notes = (_DATE_WARNING,) if record_line is not None else ()
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), as_hea(hea, record_line) as readable:
             warnings.simplefilter("ignore")
-            header = wfdb.rdheader(record_name)
+            header = wfdb.rdheader(str(readable.with_suffix("")))
+    except InputError:
+        raise
     except Exception as exc:  # wfdb raises many types on malformed headers
         raise InputError("The WFDB header is malformed and could not be read.") from exc
-    fs = check_fs(float(header.fs or 0), "The WFDB header")
     names = list(header.sig_name or [])
     if len(names) != nsig:
         names = [f"signal {i + 1}" for i in range(nsig)]
@@ -184,28 +245,37 @@ def wfdb_header(hea: Path) -> WfdbHeader:
                 f"The signal file '{fname}' is much longer than its header says ({actual} bytes, "
                 f"{expected} expected): the header lists the wrong number of signals or samples."
             )
-    return WfdbHeader(header=header, leads=tuple(names), fs=fs)
+    return WfdbHeader(
+        header=header, leads=tuple(names), fs=fs, record_line=record_line, warnings=notes
+    )
 
 
 @contextmanager
-def as_hea(path: Path) -> Iterator[Path]:
-    """wfdb-python only opens ``<record>.hea``: give a header stored under another name one,
-    in a private temp dir, with links to the signal files beside the original.
+def as_hea(path: Path, record_line: str | None = None) -> Iterator[Path]:
+    """A copy of the header that wfdb-python can open, in a private temp dir, with links to
+    the signal files beside the original (the original is never changed).
+
+    wfdb-python only opens ``<record>.hea``, so a header stored under another name needs a
+    copy; ``record_line`` replaces the header's record line (to drop a date wfdb-python
+    cannot parse). A ``.hea`` with nothing to replace is used as it is.
     """
-    if path.suffix == ".hea":
+    if path.suffix == ".hea" and record_line is None:
         yield path
         return
     tmp = Path(tempfile.mkdtemp(prefix="ecg-hea-"))
     try:
         hea = tmp / "record.hea"
-        shutil.copyfile(path, hea)
-        for line in hea.read_text(encoding="latin-1").splitlines()[1:]:
-            parts = line.split()
-            if parts and not line.lstrip().startswith("#"):
-                check_signal_file_name(parts[0])
-                target = path.parent / parts[0]
-                if target.is_file() and not (tmp / parts[0]).exists():
-                    (tmp / parts[0]).symlink_to(target.resolve())
+        lines = path.read_text(encoding="latin-1").splitlines()
+        body = [i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")]
+        if record_line is not None and body:
+            lines[body[0]] = record_line
+        hea.write_text("\n".join(lines) + "\n", encoding="latin-1")
+        for i in body[1:]:
+            fname = lines[i].split()[0]
+            check_signal_file_name(fname)
+            target = path.parent / fname
+            if target.is_file() and not (tmp / fname).exists():
+                (tmp / fname).symlink_to(target.resolve())
         yield hea
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -214,9 +284,10 @@ def as_hea(path: Path) -> Iterator[Path]:
 def read_wfdb(hea: Path, lead: str | None, fs: float | None) -> Record:
     """Read the chosen lead of the WFDB record whose header is ``hea`` as a Record.
 
-    Digital samples are checked against the header's checksum, then converted with the
-    header's gain and baseline and its units to mV; WFDB's invalid-sample value becomes NaN
-    (and so an InputError).
+    Digital samples are checked against the header's checksum (a mismatch is a warning:
+    CinC 2017 headers all say 0), then converted with the header's gain and baseline and its
+    units to mV; WFDB's invalid-sample value becomes NaN, a gap that :func:`finish` fills or
+    leaves for the engine to mark as noise.
     """
     import wfdb
 
@@ -230,7 +301,10 @@ def read_wfdb(hea: Path, lead: str | None, fs: float | None) -> Record:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            rec = wfdb.rdrecord(str(hea.with_suffix("")), channels=[idx], physical=False)
+            with as_hea(hea, info.record_line) as readable:
+                rec = wfdb.rdrecord(str(readable.with_suffix("")), channels=[idx], physical=False)
+    except InputError:
+        raise
     except Exception as exc:
         raise InputError(
             "The WFDB signal file could not be read: it is damaged or does not match its header."
@@ -243,13 +317,15 @@ def read_wfdb(hea: Path, lead: str | None, fs: float | None) -> Record:
             f"The WFDB signal file holds {digital.size} samples but its header promises "
             f"{header.sig_len}: it is truncated."
         )
+    notes = list(info.warnings)
     checksum = header.checksum[idx] if header.checksum else None
     spf = int(header.samps_per_frame[idx] or 1)
-    # 16-bit checksum; writers differ on signed vs unsigned, so compare modulo 2**16.
+    # 16-bit checksum; writers differ on signed vs unsigned, so compare modulo 2**16. Real
+    # records carry zero or stale checksums (CinC 2017): the WFDB tools warn, so do we.
     if checksum is not None and spf == 1 and (int(digital.sum()) - int(checksum)) % 65536:
-        raise InputError(
-            f"Lead {info.leads[idx]}'s samples do not match the checksum in the WFDB header: "
-            "the signal file is damaged or the header is wrong."
+        notes.append(
+            f"The checksum in the WFDB header does not match lead {info.leads[idx]}'s samples; "
+            "the samples were read anyway."
         )
     gain = float(header.adc_gain[idx] or 0.0)
     if not math.isfinite(gain) or gain < 0:
@@ -261,4 +337,4 @@ def read_wfdb(hea: Path, lead: str | None, fs: float | None) -> Record:
     invalid = _WFDB_INVALID.get(fmt)
     if invalid is not None:
         signal[digital == invalid] = np.nan
-    return finish(signal * scale, info.fs, info.leads[idx], info.leads)
+    return finish(signal * scale, info.fs, info.leads[idx], info.leads, warnings=notes)
