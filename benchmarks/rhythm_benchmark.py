@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from diagnosis import findings  # noqa: E402
 from diagnosis.ml import dataset as ds  # noqa: E402
 from diagnosis.ml import quality, rhythm  # noqa: E402
 from diagnosis.ml import signal as sig  # noqa: E402
@@ -159,14 +160,16 @@ def tune(data_dir: Path) -> None:
     for r in ds.DS1:
         x, fs, _ = ds.read_mitdb_lead(data_dir, r)
         parts[r], refs[r] = _engine_parts(clf, x, fs), reference(data_dir, r)
-    grid = list(itertools.product([0.05, 0.06, 0.07, 0.08, 0.1], [7, 15], [8, 12, 20]))
-    table: dict[tuple[float, int, int], dict[str, tuple[float, float, float]]] = {}
+    grid = list(
+        itertools.product([0.04, 0.05, 0.06, 0.07, 0.08], [0.4, 0.5, 0.6, 0.7, 1.01], [12, 20])
+    )
+    table: dict[tuple[float, float, int], dict[str, tuple[float, float, float]]] = {}
     for g in grid:
-        rhythm.AF_IRREGULARITY, rhythm.AF_SMOOTH_BEATS, rhythm.AF_MIN_BEATS = g
+        rhythm.AF_IRREGULARITY, rhythm.AF_P_CONSISTENCY_MAX, rhythm.AF_MIN_BEATS = g
         table[g] = {r: _af_counts(parts[r], refs[r]) for r in ds.DS1}
         print(g, _score(table[g], ds.DS1), flush=True)
 
-    def best(records: list[str]) -> tuple[float, int, int]:
+    def best(records: list[str]) -> tuple[float, float, int]:
         return max(grid, key=lambda g: _score(table[g], records)[0])
 
     loro = {r: table[best([o for o in ds.DS1 if o != r])][r] for r in ds.DS1}
@@ -204,7 +207,8 @@ def _match(det: np.ndarray, ref: np.ndarray) -> int:
 
 def af_and_episodes(clf: Classifier, data_dir: Path) -> dict[str, Any]:
     """AF per DS2 record; VT/VFL episodes on every record that has them; false VFL on DS2."""
-    rows, vt_rows = [], []
+    rows: list[dict[str, Any]] = []
+    vt_rows: list[dict[str, Any]] = []
     beats_conf = {"S_tp": 0, "S_fn": 0, "S_fp": 0, "V_tp": 0, "V_fn": 0, "V_fp": 0}
     for r in ds.ALL_RECORDS:
         x, fs, _ = ds.read_mitdb_lead(data_dir, r)
@@ -242,6 +246,12 @@ def af_and_episodes(clf: Classifier, data_dir: Path) -> dict[str, Any]:
                     "episodes": len(ref_eps),
                     "episodes_found": sum(bool(det[s:e].any()) for s, e in ref_eps),
                     "verdict": res["rhythm"]["verdict"],
+                    # The site's emergency banner, and whether the reference calls for one.
+                    "banner": findings.emergency(res) is not None,
+                    "ref_sustained": any(
+                        c == "VFL" or (c == "VT" and e - s >= findings.SUSTAINED_VT_S * 360)
+                        for c, s, e in ref["rhythm"]
+                    ),
                 }
             )
             # AAMI S and V after the AF gate, beats in NOISE left out of both sides.
@@ -372,13 +382,15 @@ def markdown(res: dict[str, Any]) -> str:
         f"{af['ppv_ci'][1]:.3f}); goals 0.95 / 0.90.",
         f"- Reference episodes found: {af['episodes_found']} of {af['episodes']}.",
         "",
-        "| record | AF (s) | detected (s) | overlap (s) | false AF (s) | episodes found | verdict |",
-        "|---|---|---|---|---|---|---|",
+        "| record | AF (s) | detected (s) | overlap (s) | false AF (s) | episodes found | verdict "
+        "| emergency banner (reference sustained VT/VFL) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for x in res["af_rows"]:
         lines.append(
             f"| {x['record']} | {x['true_af_s']} | {x['detected_af_s']} | {x['overlap_s']} | "
-            f"{x['false_af_s']} | {x['episodes_found']}/{x['episodes']} | {x['verdict']} |"
+            f"{x['false_af_s']} | {x['episodes_found']}/{x['episodes']} | {x['verdict']} | "
+            f"{'yes' if x['banner'] else 'no'} ({'yes' if x['ref_sustained'] else 'no'}) |"
         )
     lines += [
         "",

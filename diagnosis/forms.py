@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from diagnosis import findings
 from diagnosis.inference import InputError
 from diagnosis.models import CLASS_NAMES
 from diagnosis.uploads import ACCEPT_ATTRIBUTE, PreparedUpload, prepare_upload
@@ -49,6 +50,11 @@ class UploadForm(forms.Form):
 
 
 class HistoryFilterForm(forms.Form):
+    verdict = forms.ChoiceField(
+        required=False,
+        choices=[("", "All rhythms"), *findings.VERDICT_WORDS.items()],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     label = forms.ChoiceField(
         required=False,
         choices=[("", "All results")] + [(c, n) for c, n in CLASS_NAMES.items()],

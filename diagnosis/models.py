@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import Role, User
+from diagnosis import findings
 
 CLASS_NAMES = {
     "NOR": "Normal beat",
@@ -145,12 +146,15 @@ class AnalysisQuerySet(models.QuerySet["Analysis"]):
         return self.filter(recording__in=Recording.objects.visible_to(user))
 
     def matching(
-        self, *, label: str = "", date_from: Any = None, date_to: Any = None
+        self, *, label: str = "", verdict: str = "", date_from: Any = None, date_to: Any = None
     ) -> AnalysisQuerySet:
-        """The filters lists offer: headline class and upload date range (inclusive)."""
+        """The filters lists offer: headline class, rhythm verdict and upload date range
+        (inclusive)."""
         analyses = self
         if label:
             analyses = analyses.filter(label=label)
+        if verdict:
+            analyses = analyses.filter(verdict=verdict)
         if date_from:
             analyses = analyses.filter(created_at__date__gte=date_from)
         if date_to:
@@ -186,6 +190,9 @@ class Analysis(models.Model):
     # the per-beat result, which holds thousands of beats for a long record.
     summary = models.JSONField(default=dict, blank=True)
     label = models.CharField(max_length=8, blank=True, db_index=True)  # headline class
+    # The engine's rhythm verdict (normal, af, ..., unreadable; see diagnosis.findings). Blank
+    # for beat images and for results from before the engine gave one.
+    verdict = models.CharField(max_length=16, blank=True, db_index=True)
     confidence = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)  # for the user, plain English
     timings = models.JSONField(default=dict, blank=True)
@@ -213,6 +220,11 @@ class Analysis(models.Model):
     @property
     def label_name(self) -> str:
         return CLASS_NAMES.get(self.label, self.label)
+
+    @property
+    def verdict_name(self) -> str:
+        """The verdict in plain words, for lists (``""`` when there is none)."""
+        return findings.verdict_words(self.verdict)
 
 
 # --- Sharing, reviews, labeled examples, access log -------------------------------------------

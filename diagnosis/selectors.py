@@ -1,4 +1,5 @@
-"""Reads for pages and the API: history filters, the trend series, trace windows."""
+"""Reads for pages and the API: history filters, the trend series, trace windows, the
+condition page a result links to."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import numpy as np
 from django.db.models import QuerySet
 
+from diagnosis import findings
 from diagnosis.models import Analysis, Status
 
 #: Longest trace window one request may ask for (seconds).
@@ -14,16 +16,21 @@ MAX_TRACE_WINDOW_S = 60.0
 
 
 def history(
-    user: Any, *, label: str = "", date_from: Any = None, date_to: Any = None
+    user: Any,
+    *,
+    label: str = "",
+    verdict: str = "",
+    date_from: Any = None,
+    date_to: Any = None,
 ) -> QuerySet[Analysis]:
-    """The user's own analyses, newest first, filtered."""
+    """The user's own analyses, newest first, filtered by headline class and verdict."""
     analyses = (
         Analysis.objects.visible_to(user)
         .filter(recording__owner=user)
         .select_related("recording", "model_version")
         .prefetch_related("reviews__doctor")
         .defer("result", "timings")
-        .matching(label=label, date_from=date_from, date_to=date_to)
+        .matching(label=label, verdict=verdict, date_from=date_from, date_to=date_to)
     )
     return analyses.order_by("-created_at")
 
@@ -62,14 +69,28 @@ def trace_window(analysis: Analysis, *, start_s: float, seconds: float) -> dict[
     a, b = int(start_s * TRACE_FS), int(min((start_s + seconds) * TRACE_FS, len(trace)))
     result = analysis.result or {}
     fs = float(result.get("fs") or TRACE_FS)
+    end_s = start_s + seconds
     beats = [
         {
             "t": round(beat["sample"] / fs, 3),
-            "label": beat["label"],
-            "uncertain": beat.get("uncertain", False),
+            "label": beat.get("label"),
+            "uncertain": bool(beat.get("uncertain", False)),
+            "noise": beat.get("quality") == "noise",
         }
         for beat in result.get("beats", [])
-        if start_s <= beat["sample"] / fs < start_s + seconds
+        if start_s <= beat["sample"] / fs < end_s
+    ]
+    rhythm = result.get("rhythm") or {}
+    episodes = [
+        {
+            "rhythm": episode["rhythm"],
+            "start_s": round(episode["start"] / fs, 3),
+            "end_s": round(episode["end"] / fs, 3),
+        }
+        for episode in rhythm.get("episodes") or []
+        if episode["rhythm"] != "N"
+        and episode["start"] / fs < end_s
+        and episode["end"] / fs > start_s
     ]
     return {
         "fs": TRACE_FS,
@@ -78,4 +99,19 @@ def trace_window(analysis: Analysis, *, start_s: float, seconds: float) -> dict[
         "duration_s": round(duration, 3),
         "values": [round(float(v), 3) for v in trace[a:b]],
         "beats": beats,
+        "episodes": episodes,
     }
+
+
+def condition_for(analysis: Analysis) -> Any:
+    """The condition page to link from a result: the verdict's (atrial fibrillation, ...)
+    when there is one, else the headline class's; ``None`` when none is published."""
+    from specialists import services as specialists
+    from specialists.models import Condition
+
+    slug = findings.condition_slug(analysis.result or {})
+    if slug:
+        condition = Condition.objects.published().filter(slug=slug).first()
+        if condition is not None:
+            return condition
+    return specialists.condition_for_class(analysis.label) if analysis.label else None

@@ -227,7 +227,10 @@ def analysis_store_result(
     timings: dict[str, float],
 ) -> bool:
     """Write the result if this run still holds the claim. Returns False (and writes
-    nothing) when another run took over: an analysis never gets two results."""
+    nothing) when another run took over: an analysis never gets two results.
+
+    The headline class and the rhythm verdict are stored beside the result (see
+    ``diagnosis.findings``) for lists, filters and the condition page."""
     label, confidence = findings.headline(result)
     trace_name = ""
     analysis = Analysis.objects.select_related("recording").get(id=analysis_id)
@@ -249,6 +252,7 @@ def analysis_store_result(
             summary=result.get("summary") or {},
             label=label,
             confidence=confidence,
+            verdict=findings.verdict_code(result)[:16],
             model_version=model_version,
             timings=timings,
             trace=trace_name,

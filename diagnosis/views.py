@@ -34,8 +34,6 @@ def _analysis_for(request: HttpRequest, analysis_id: object) -> Analysis:
 
 def result_context(analysis: Analysis) -> dict[str, object]:
     """Everything the result page, its live fragment and the report show."""
-    from specialists import services as specialists
-
     result = analysis.result or {}
     metrics = (
         analysis.model_version.class_metrics(analysis.label) if analysis.model_version else None
@@ -44,11 +42,15 @@ def result_context(analysis: Analysis) -> dict[str, object]:
     return {
         "analysis": analysis,
         "result": result,
+        "verdict": findings.verdict(result),
+        "emergency": findings.emergency(result),
+        "episodes": findings.listed_episodes(result),
         "notes": findings.rhythm_notes(result),
+        "read_warnings": findings.read_warnings(result),
         "metrics": metrics,
         "probabilities": sorted(probabilities.items(), key=lambda kv: -kv[1]),
         "summary": result.get("summary") or {},
-        "condition": specialists.condition_for_class(analysis.label) if analysis.label else None,
+        "condition": selectors.condition_for(analysis) if analysis.status == "done" else None,
         "nearby": _nearby_specialists(analysis) if analysis.status == "done" else [],
     }
 
@@ -153,6 +155,7 @@ def history(request: HttpRequest) -> HttpResponse:
     analyses = selectors.history(
         request.user,
         label=filters.get("label") or "",
+        verdict=filters.get("verdict") or "",
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
     )

@@ -13,6 +13,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="recording.kind", read_only=True)
     file_name = serializers.CharField(source="recording.original_name", read_only=True)
     label_name = serializers.CharField(read_only=True)
+    verdict_name = serializers.CharField(read_only=True)
     url = serializers.HyperlinkedIdentityField(
         view_name="api:analysis-detail", lookup_field="id", read_only=True
     )
@@ -29,6 +30,8 @@ class AnalysisSerializer(serializers.ModelSerializer):
             "file_name",
             "label",
             "label_name",
+            "verdict",
+            "verdict_name",
             "confidence",
             "model",
             "result",
@@ -44,7 +47,7 @@ class UploadSerializer(serializers.Serializer):
     """For the schema: the upload form does the validation (one code path with the page)."""
 
     file = serializers.FileField(
-        help_text="The ECG file; send `file` twice for a WFDB .hea + .dat."
+        help_text="The ECG file; send `file` twice for a WFDB .hea + .dat (or .mat)."
     )
     fs = serializers.FloatField(
         required=False, help_text="Sampling rate for a CSV of bare samples."

@@ -54,6 +54,11 @@ def _print_human(result: dict[str, Any]) -> None:
         )
         return
     s = result["summary"]
+    rhythm = result.get("rhythm") or {}
+    if rhythm:
+        print(f"verdict: {rhythm['verdict']} - {rhythm['reason']}")
+    for warning in result.get("warnings") or []:
+        print(f"warning: {warning}")
     print(
         f"{s['n_beats']} beats, lead {result['lead']}, {s['duration_s']} s, "
         f"mean HR {s['mean_heart_rate_bpm']} bpm"

@@ -232,7 +232,7 @@ class Classifier:
         top = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=np.int64)
         conf = probs.max(axis=1) if len(probs) else np.zeros(0, dtype=np.float32)
         labels = [CLASSES[int(i)] for i in top]
-        rhythm_result = rhythm.analyse(peaks, labels, segments, xc)
+        rhythm_result = rhythm.analyse(peaks, labels, segments, xc, missing360)
         # AF gate: in atrial fibrillation every beat comes early; earliness is not an APC.
         gated = [
             i
@@ -272,7 +272,10 @@ class Classifier:
         def at_input(v: int) -> int:
             return int(min(round(v * scale), len(x)))
 
-        usable_s = sum(s.end - s.start for s in segments if s.usable) / sig.FS
+        readable = ~quality.unusable_mask(segments, len(x360))
+        if missing360 is not None:
+            readable &= ~missing360
+        usable_s = float(readable.sum()) / sig.FS
         return {
             "input": "record",
             "fs": int(fs) if float(fs).is_integer() else fs,

@@ -10,9 +10,13 @@ detector of its own yet: irregularly conducted flutter comes out as ``AFIB``.
   (premature beat + pause) pairs are dropped, then irregularity is the median absolute
   difference of successive intervals over an 8-interval window divided by their median; the
   smaller of the lag-1 and lag-2 differences is used so bigeminal rhythms do not look
-  irregular. A beat is in AF when its irregularity passes :data:`AF_IRREGULARITY`, after a
-  majority vote over :data:`AF_SMOOTH_BEATS` beats; runs shorter than
-  :data:`AF_MIN_BEATS` are dropped. Thresholds were chosen on DS1 only.
+  irregular. Atrial activity is the other half: in sinus rhythm the stretch before each QRS
+  (a P wave) looks like its neighbours' (correlation near 1), in AF it is fibrillatory and
+  does not. A beat is in AF when its irregularity passes :data:`AF_IRREGULARITY` and its P
+  wave consistency stays below :data:`AF_P_CONSISTENCY_MAX`, after a majority vote over
+  :data:`AF_SMOOTH_BEATS` beats; runs shorter than :data:`AF_MIN_BEATS` are dropped.
+  Thresholds were chosen on DS1 only (ectopy, sinus arrhythmia and junctional rhythm made
+  RR irregularity alone call AF in 7 of its 20 non-AF records).
 - VFL from the waveform over seconds (never from one beat): 4 s windows whose spectrum is
   concentrated at one frequency between 2.5 and 8 Hz (and its first harmonic), with almost no
   power above 12 Hz (no QRS complexes) and little time near the baseline; two windows in a row
@@ -25,6 +29,7 @@ detector of its own yet: irregularly conducted flutter comes out as ``AFIB``.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +41,7 @@ from diagnosis.ml.quality import Segment
 
 #: AF decision (chosen on DS1, ``benchmarks/rhythm_benchmark.py --tune``).
 AF_IRREGULARITY: float = 0.08
+AF_P_CONSISTENCY_MAX: float = 0.6
 AF_WINDOW: int = 8
 AF_SMOOTH_BEATS: int = 15
 AF_MIN_BEATS: int = 20
@@ -62,6 +68,8 @@ VFL_BASELINE_MAX: float = 0.35
 VFL_MIN_S: float = 8.0
 
 V_LABELS = ("PVC", "VEB")
+#: Beats that count towards a run of ventricular tachycardia (flutter waves are ventricular).
+VT_LABELS = ("PVC", "VEB", "VFW")
 S_LABELS = ("APC",)
 #: Timeline priority: a beat takes the first of these that claims it.
 PRIORITY: tuple[str, ...] = ("NOISE", "VFL", "VT", "AFIB", "SVTA", "B", "T", "SBR", "STACH", "N")
@@ -140,6 +148,40 @@ def af_irregularity(peaks: np.ndarray, is_v: np.ndarray, bad: np.ndarray) -> np.
     pos = np.clip(np.searchsorted(idx + 1, np.arange(k)), 0, len(idx) - 1)
     out = score[pos]
     out[bad] = np.nan
+    return out
+
+
+def p_wave_consistency(xc: np.ndarray, peaks: np.ndarray, use: np.ndarray) -> np.ndarray:
+    """Per-beat atrial activity: how alike the 300-80 ms before each QRS is to its neighbours'.
+
+    Args:
+        xc: (n,) cleaned ECG at 360 Hz; peaks: (k,) R peaks; use: (k,) beats to compare
+            (ventricular and noise beats have no P wave of their own and are left out).
+    Returns:
+        (k,) float: correlation of each used beat's pre-QRS stretch with the median of the 8
+        nearest used beats' (a beat not used takes its nearest used neighbour's value; 1.0
+        where there are too few beats).
+    """
+    k = len(peaks)
+    out = np.ones(k)
+    idx = np.nonzero(use)[0]
+    if len(idx) < 9:
+        return out
+    offsets = np.arange(-int(0.3 * sig.FS), -int(0.08 * sig.FS))
+    values = np.empty(len(idx))
+    for c in range(0, len(idx), 4096):  # chunks bound the memory of long recordings
+        lo, hi = max(0, c - 4), min(len(idx), c + 4096 + 4)
+        at = np.clip(peaks[idx[lo:hi], None] + offsets[None, :], 0, len(xc) - 1)
+        w = xc[at]
+        w = w - w.mean(axis=1, keepdims=True)
+        padded = np.pad(w, ((4, 4), (0, 0)), mode="edge")
+        hood = sliding_window_view(padded, 9, axis=0)[:, :, [0, 1, 2, 3, 5, 6, 7, 8]]
+        t = np.median(hood, axis=2)
+        t = t - t.mean(axis=1, keepdims=True)
+        corr = (w * t).sum(axis=1) / (np.linalg.norm(w, axis=1) * np.linalg.norm(t, axis=1) + 1e-9)
+        values[c : min(len(idx), c + 4096)] = corr[c - lo : c - lo + min(4096, len(idx) - c)]
+    pos = np.clip(np.searchsorted(idx, np.arange(k)), 0, len(idx) - 1)
+    out = values[pos]
     return out
 
 
@@ -239,6 +281,7 @@ def analyse(
     labels: list[str],
     segments: list[Segment],
     xc: np.ndarray,
+    missing: np.ndarray | None = None,
 ) -> RhythmResult:
     """Episodes and the verdict of one recording.
 
@@ -246,6 +289,7 @@ def analyse(
         peaks: (k,) R peaks at 360 Hz; labels: the model's class code per beat.
         segments: quality segments covering the recording (360 Hz samples).
         xc: (n,) cleaned ECG at 360 Hz (NaN-free).
+        missing: (n,) bool, samples the file did not have (always unreadable), or None.
     Returns:
         A :class:`RhythmResult` with episodes at 360 Hz, the per-beat rhythm code and the
         beats that fall in unreadable signal.
@@ -258,21 +302,40 @@ def analyse(
         if not s.usable:
             unusable[s.start : s.end] = True
     vfl = vfl_mask(xc)
+    if missing is not None:
+        unusable |= missing
+        vfl &= ~missing
     noise_time = unusable & ~vfl
     noise_beat = noise_time[peaks] if k else np.zeros(0, dtype=bool)
     is_v = np.isin(lab, V_LABELS) & ~noise_beat
     is_s = np.isin(lab, S_LABELS) & ~noise_beat
 
     claims: dict[str, np.ndarray] = {"NOISE": noise_beat, "VFL": vfl[peaks] if k else noise_beat}
-    claims["VT"] = _fast_runs(is_v, peaks)
+    claims["VT"] = _fast_runs(np.isin(lab, VT_LABELS) & ~noise_beat, peaks)
     irregular = af_irregularity(peaks, is_v, noise_beat)
-    af = np.nan_to_num(irregular, nan=0.0) > AF_IRREGULARITY
+    p_wave = p_wave_consistency(xc, peaks, ~(is_v | noise_beat))
     if k >= AF_SMOOTH_BEATS:
-        af = np.convolve(af.astype(float), np.ones(AF_SMOOTH_BEATS) / AF_SMOOTH_BEATS, "same") > 0.5
+        half = AF_SMOOTH_BEATS // 2
+        p_wave = np.median(sliding_window_view(np.pad(p_wave, half, mode="edge"), 2 * half + 1), 1)
+    af = (np.nan_to_num(irregular, nan=0.0) > AF_IRREGULARITY) & (p_wave < AF_P_CONSISTENCY_MAX)
+    if k >= AF_SMOOTH_BEATS:
+        half = AF_SMOOTH_BEATS // 2
+        votes = sliding_window_view(np.pad(af.astype(float), half, mode="edge"), 2 * half + 1)
+        af = votes.mean(axis=1) > 0.5
+        # A short dip between two AF runs is the same episode (fewer than a window of beats).
+        runs = _runs(af)
+        for (_, end), (start, _) in itertools.pairwise(runs):
+            if start - end < AF_SMOOTH_BEATS:
+                af[end:start] = True
     af &= ~noise_beat
     for a, b in _runs(af):
         if b - a < AF_MIN_BEATS:
             af[a:b] = False
+        # The first and last beats have one RR interval only: they follow their neighbours.
+        elif a <= 2 and not noise_beat[:a].any():
+            af[:a] = True
+        if b - a >= AF_MIN_BEATS and b >= k - 2 and not noise_beat[b:].any():
+            af[b:] = True
     claims["AFIB"] = af
     claims["SVTA"] = _fast_runs(is_s, peaks) & ~af
     claims["B"] = _pattern_runs(is_v, 2)

@@ -1,5 +1,6 @@
 /* Charts for the result and history pages: class probabilities, the ECG trace with beats
-   coloured by class (paged and zoomable), and the burden trend. Runs on page load and on
+   coloured by class and rhythm episodes shaded (paged, zoomable, and paged to an episode from
+   the list under the verdict), and the burden trend. Runs on page load and on
    every htmx swap (the result page swaps in the finished result). */
 (function () {
   "use strict";
@@ -27,6 +28,50 @@
     });
   }
 
+  // Rhythm episodes are shaded behind the trace: AF orange, ventricular red, noise grey,
+  // anything else violet. The same colours are in site.css (.band-*) for the list and legend.
+  var BANDS = { AFIB: "rgba(230,119,0,0.20)", VT: "rgba(201,42,42,0.20)", VFL: "rgba(201,42,42,0.28)",
+                NOISE: "rgba(134,142,150,0.32)" };
+  var BAND_OTHER = "rgba(103,65,217,0.15)";
+  var BAND_WORDS = { AFIB: "AF", AFL: "atrial flutter", SVTA: "SVT", VT: "VT", VFL: "VF / flutter",
+                     B: "bigeminy", T: "trigeminy", SBR: "slow", STACH: "fast", PAUSE: "pause", NOISE: "noise" };
+  var NOISE_GREY = "#868e96";
+
+  var rhythmBands = {
+    id: "rhythmBands",
+    beforeDatasetsDraw: function (chart) {
+      var episodes = chart.$episodes || [];
+      if (!episodes.length) return;
+      var x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+      ctx.clip();
+      ctx.font = "11px system-ui, sans-serif";
+      episodes.forEach(function (e) {
+        var a = Math.max(x.getPixelForValue(e.start_s), area.left);
+        var b = Math.min(x.getPixelForValue(e.end_s), area.right);
+        if (b <= a) return;
+        ctx.fillStyle = BANDS[e.rhythm] || BAND_OTHER;
+        ctx.fillRect(a, area.top, b - a, area.bottom - area.top);
+        ctx.fillStyle = "#343a40";
+        ctx.fillText(BAND_WORDS[e.rhythm] || e.rhythm, a + 3, area.top + 12);
+      });
+      ctx.restore();
+    }
+  };
+
+  function beatStyle(b) {
+    if (b.noise) return { style: "circle", fill: "rgba(0,0,0,0)", line: NOISE_GREY };
+    var colour = COLORS[b.label] || NOISE_GREY;
+    return { style: b.uncertain ? "triangle" : "circle", fill: colour, line: colour };
+  }
+
+  function beatText(b) {
+    var what = b.noise ? "noise, not classified" : (b.label || "beat") + (b.uncertain ? " (uncertain)" : "");
+    return what + " at " + b.x.toFixed(2) + " s";
+  }
+
   function trace(root) {
     var canvas = root.querySelector("#trace-chart");
     if (!canvas || canvas.dataset.ready) return;
@@ -41,26 +86,38 @@
         var points = w.values.map(function (v, i) { return { x: w.start_s + i / w.fs, y: v }; });
         var beats = w.beats.map(function (b) {
           var i = Math.min(points.length - 1, Math.max(0, Math.round((b.t - w.start_s) * w.fs)));
-          return { x: b.t, y: points.length ? points[i].y : 0, label: b.label, uncertain: b.uncertain };
+          return { x: b.t, y: points.length ? points[i].y : 0, label: b.label, uncertain: b.uncertain, noise: b.noise };
         });
+        var styles = beats.map(beatStyle);
         var datasets = [
           { type: "line", data: points, borderColor: "#444", borderWidth: 1, pointRadius: 0, label: "ECG" },
-          { type: "scatter", data: beats, label: "Beats", pointRadius: 5,
-            pointStyle: beats.map(function (b) { return b.uncertain ? "triangle" : "circle"; }),
-            backgroundColor: beats.map(function (b) { return COLORS[b.label] || "#888"; }) }
+          { type: "scatter", data: beats, label: "Beats", pointRadius: 5, borderWidth: 1.5,
+            pointStyle: styles.map(function (s) { return s.style; }),
+            backgroundColor: styles.map(function (s) { return s.fill; }),
+            borderColor: styles.map(function (s) { return s.line; }) }
         ];
         var pos = card.querySelector("[data-trace-position]");
-        if (pos) pos.textContent = "Showing " + w.start_s.toFixed(0) + "–" + (w.start_s + w.seconds).toFixed(0) +
-          " s of " + w.duration_s.toFixed(0) + " s. Coloured dots are beats (triangles: uncertain).";
-        if (chart) { chart.data.datasets = datasets; chart.update(); return; }
+        if (pos) pos.textContent = "Showing " + w.start_s.toFixed(0) + "\u2013" + (w.start_s + w.seconds).toFixed(0) +
+          " s of " + w.duration_s.toFixed(0) + " s. Coloured dots are beats (triangles: uncertain; hollow grey: noise).";
+        var xMin = w.start_s, xMax = w.start_s + w.seconds;
+        if (chart) {
+          chart.$episodes = w.episodes || [];
+          chart.data.datasets = datasets;
+          chart.options.scales.x.min = xMin; chart.options.scales.x.max = xMax;
+          chart.update();
+          return;
+        }
         chart = new Chart(canvas, {
           data: { datasets: datasets },
+          plugins: [rhythmBands],
           options: { maintainAspectRatio: false, animation: false, parsing: false,
             plugins: { legend: { display: false },
-                       tooltip: { callbacks: { label: function (c) { return c.raw.label ? c.raw.label + " at " + c.raw.x.toFixed(2) + " s" : ""; } } } },
-            scales: { x: { type: "linear", title: { display: true, text: "seconds" } },
+                       tooltip: { callbacks: { label: function (c) { return c.datasetIndex === 1 ? beatText(c.raw) : ""; } } } },
+            scales: { x: { type: "linear", min: xMin, max: xMax, title: { display: true, text: "seconds" } },
                       y: { title: { display: true, text: "mV" } } } }
         });
+        chart.$episodes = w.episodes || [];
+        chart.update();
       });
     }
     card.querySelectorAll("[data-trace-move]").forEach(function (btn) {
@@ -74,6 +131,16 @@
         state.seconds = state.seconds === 10 ? 4 : state.seconds === 4 ? 30 : 10;
         btn.textContent = "Zoom (" + state.seconds + " s)";
         load();
+      });
+    });
+    // The episode list under the verdict pages the trace to where each episode starts.
+    var scope = canvas.closest("#result-body") || document;
+    scope.querySelectorAll("[data-trace-jump]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        state.start = Math.max(0, Number(link.dataset.traceJump) || 0);
+        load();
+        card.scrollIntoView({ behavior: "smooth", block: "start" });
       });
     });
     load();

@@ -145,3 +145,16 @@ def test_the_openapi_schema_and_docs_are_served_without_a_cdn(client, patient):
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content.lower()
     assert b"cdn." not in docs.content.lower()
+
+
+def test_the_api_gives_the_verdict_beside_the_result(patient):
+    from tests.diagnosis.rhythm_results import episode, record_analysis, record_result
+
+    analysis = record_analysis(
+        patient, record_result(verdict="af", episodes=[episode("AFIB", 0, 30)], af_burden=1.0)
+    )
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(patient)}")
+    body = api.get(f"/api/v1/analyses/{analysis.id}/").json()
+    assert (body["verdict"], body["verdict_name"]) == ("af", "Possible atrial fibrillation")
+    assert body["result"]["rhythm"]["episodes"][0]["rhythm"] == "AFIB"

@@ -91,3 +91,22 @@ def test_the_queue_holds_only_patients_who_share(
     analysis_of(other_patient)
     assert ids(review_selectors.review_queue(doctor_with_share)) == [shared.id]
     assert ids(review_selectors.review_queue(doctor_without_share)) == []
+
+
+def test_the_queue_and_the_review_page_show_the_rhythm_verdict(client, patient, doctor_with_share):
+    from tests.diagnosis.rhythm_results import episode, record_analysis, record_result
+
+    analysis = record_analysis(
+        patient,
+        record_result(
+            verdict="af",
+            reason="An irregularly irregular rhythm typical of atrial fibrillation for 30 s.",
+            episodes=[episode("AFIB", 0, 30)],
+            af_burden=1.0,
+        ),
+    )
+    client.force_login(doctor_with_share)
+    queue = client.get("/analyses/doctor/").content.decode()
+    assert "Possible atrial fibrillation" in queue
+    page = client.get(f"/analyses/{analysis.id}/review/").content.decode()
+    assert "Possible atrial fibrillation" in page and "irregularly irregular" in page

@@ -132,3 +132,14 @@ def test_the_cli_classifies_a_cinc_2017_record(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert (out["input"], out["fs"], out["n_samples"]) == ("record", 300, 9000)
+    # The reader's leniency is told to the person, in the result itself.
+    assert any("checksum" in w for w in out["warnings"])
+    assert any("date" in w for w in out["warnings"])
+    assert out["rhythm"]["verdict"] in {
+        "normal",
+        "af",
+        "bradycardia",
+        "tachycardia",
+        "other",
+        "unreadable",
+    }
