@@ -4,7 +4,7 @@
     python benchmarks/rhythm_benchmark.py          # DS2 once + all-48 verdicts -> RESULTS.md
 
 Tuning uses DS1 records only, with leave-one-record-out cross-validation to estimate how the
-choice generalises; the chosen constants are then written into ``diagnosis/ml/rhythm.py`` by
+choice generalises; the chosen constants are then written into ``diagnosis/ml/af.py`` by
 hand. The test run scores DS2 against the reference rhythm annotations: AF duration
 sensitivity/PPV with 95 % intervals resampled by record, VT/VFL episodes, false VFL, noise
 (annotated and synthetic, see ``noise_models.py``), the verdict on 30 s excerpts of all 48
@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from diagnosis import findings  # noqa: E402
+from diagnosis.ml import af, quality, rhythm  # noqa: E402
 from diagnosis.ml import dataset as ds  # noqa: E402
-from diagnosis.ml import quality, rhythm  # noqa: E402
 from diagnosis.ml import signal as sig  # noqa: E402
 from diagnosis.ml.classes import BEAT_SYMBOLS, CLASSES, SYMBOL_AAMI  # noqa: E402
 from diagnosis.ml.evaluate import update_section  # noqa: E402
@@ -165,7 +165,7 @@ def tune(data_dir: Path) -> None:
     )
     table: dict[tuple[float, float, int], dict[str, tuple[float, float, float]]] = {}
     for g in grid:
-        rhythm.AF_IRREGULARITY, rhythm.AF_P_CONSISTENCY_MAX, rhythm.AF_MIN_BEATS = g
+        af.AF_IRREGULARITY, af.AF_P_CONSISTENCY_MAX, af.AF_MIN_BEATS = g
         table[g] = {r: _af_counts(parts[r], refs[r]) for r in ds.DS1}
         print(g, _score(table[g], ds.DS1), flush=True)
 
