@@ -241,7 +241,8 @@ def verdict(result: dict[str, Any]) -> Verdict | None:
         code=code,
         text=text,
         reason=str(rhythm.get("reason") or ""),
-        level=VERDICT_LEVELS.get(code, "warning"),
+        # An emergency is red on the headline too, not only in the banner above it.
+        level="danger" if emergency(result) else VERDICT_LEVELS.get(code, "warning"),
         af_burden=af_burden,
     )
 
@@ -272,6 +273,8 @@ def headline(result: dict[str, Any]) -> tuple[str, float | None]:
 
     For results with a rhythm verdict a beat class leads only when it is frequent, so the
     stored class agrees with the verdict; an unreadable recording has no headline class.
+    Flutter-wave labels (VFW) never lead there: ventricular flutter is judged from the
+    waveform over seconds and told by the verdict, not by counting single beats.
     """
     if result.get("input") == "beat_image":
         return result["label"], float(result["confidence"])
@@ -282,8 +285,9 @@ def headline(result: dict[str, Any]) -> tuple[str, float | None]:
     if not total or (rhythm and rhythm["verdict"] == "unreadable"):
         return "", None
     min_share = FREQUENT_SHARE if rhythm else HEADLINE_MIN_SHARE
+    skip = {NORMAL, "VFW"} if rhythm else {NORMAL}
     abnormal = sorted(
-        ((n, code) for code, n in counts.items() if code != NORMAL and n), reverse=True
+        ((n, code) for code, n in counts.items() if code not in skip and n), reverse=True
     )
     for n, code in abnormal:
         if n >= HEADLINE_MIN_BEATS and n / total >= min_share:

@@ -66,7 +66,9 @@ def trace_window(analysis: Analysis, *, start_s: float, seconds: float) -> dict[
         trace = np.load(handle, allow_pickle=False)
     duration = len(trace) / TRACE_FS
     start_s = float(min(max(start_s, 0.0), max(duration - seconds, 0.0)))
-    a, b = int(start_s * TRACE_FS), int(min((start_s + seconds) * TRACE_FS, len(trace)))
+    a = int(start_s * TRACE_FS)
+    start_s = a / TRACE_FS  # on the trace's sample grid, so values and beats line up
+    b = int(min((start_s + seconds) * TRACE_FS, len(trace)))
     result = analysis.result or {}
     fs = float(result.get("fs") or TRACE_FS)
     end_s = start_s + seconds

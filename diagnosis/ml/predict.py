@@ -272,10 +272,8 @@ class Classifier:
         def at_input(v: int) -> int:
             return int(min(round(v * scale), len(x)))
 
-        readable = ~quality.unusable_mask(segments, len(x360))
-        if missing360 is not None:
-            readable &= ~missing360
-        usable_s = float(readable.sum()) / sig.FS
+        read = ~rhythm_result.noise_time  # flutter waves are read, gaps are not
+        flutter = rhythm_result.vfl_time
         return {
             "input": "record",
             "fs": int(fs) if float(fs).is_integer() else fs,
@@ -299,16 +297,17 @@ class Classifier:
                 ],
             },
             "quality": {
-                "usable_fraction": round(usable_s / (len(x360) / sig.FS), 4) if len(x360) else 0.0,
+                "usable_fraction": round(float(read.mean()), 4) if len(x360) else 0.0,
                 "segments": [
                     {
                         "start": at_input(s.start),
                         "end": at_input(s.end),
-                        "usable": s.usable,
-                        "reason": s.reason,
+                        "usable": ok,
+                        "reason": None if ok else s.reason,
                         "bsqi": s.bsqi,
                     }
                     for s in segments
+                    for ok in [s.usable or bool(flutter[s.start : s.end].all())]
                 ],
             },
             "warnings": list(warnings),

@@ -86,6 +86,10 @@ class RhythmResult:
     episodes: list[dict[str, Any]] = field(default_factory=list)  # rhythm, start, end
     beat_rhythm: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U5"))
     noise_beats: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: (n,) bool at 360 Hz: unreadable time (NOISE) and time read as flutter (VFL); a segment
+    #: whose detectors disagreed because of flutter waves is read, not noise.
+    noise_time: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    vfl_time: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 def vfl_mask(xc: np.ndarray, fs: float = sig.FS) -> np.ndarray:
@@ -249,6 +253,8 @@ def analyse(
         episodes=episodes,
         beat_rhythm=beat_rhythm,
         noise_beats=noise_beat,
+        noise_time=noise_time,
+        vfl_time=vfl,
     )
     _verdict(result, segments, usable_s, n / sig.FS, af_s, lab[~noise_beat])
     return result

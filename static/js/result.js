@@ -78,6 +78,7 @@
     canvas.dataset.ready = "1";
     var card = canvas.closest(".card");
     var state = { start: 0, seconds: 10, duration: null };
+    function secs(v) { return Math.abs(v - Math.round(v)) < 0.05 ? v.toFixed(0) : v.toFixed(1); }
     var chart = null;
     function load() {
       var url = canvas.dataset.traceUrl + "?start=" + state.start + "&seconds=" + state.seconds;
@@ -97,7 +98,7 @@
             borderColor: styles.map(function (s) { return s.line; }) }
         ];
         var pos = card.querySelector("[data-trace-position]");
-        if (pos) pos.textContent = "Showing " + w.start_s.toFixed(0) + "\u2013" + (w.start_s + w.seconds).toFixed(0) +
+        if (pos) pos.textContent = "Showing " + secs(w.start_s) + "\u2013" + secs(w.start_s + w.seconds) +
           " s of " + w.duration_s.toFixed(0) + " s. Coloured dots are beats (triangles: uncertain; hollow grey: noise).";
         var xMin = w.start_s, xMax = w.start_s + w.seconds;
         if (chart) {
@@ -138,7 +139,8 @@
     scope.querySelectorAll("[data-trace-jump]").forEach(function (link) {
       link.addEventListener("click", function (event) {
         event.preventDefault();
-        state.start = Math.max(0, Number(link.dataset.traceJump) || 0);
+        // One second before the episode, so its start is in view with what came before.
+        state.start = Math.max(0, (Number(link.dataset.traceJump) || 0) - 1);
         load();
         card.scrollIntoView({ behavior: "smooth", block: "start" });
       });

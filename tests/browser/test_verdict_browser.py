@@ -72,11 +72,11 @@ def test_the_verdict_leads_and_an_episode_pages_the_trace(
     position = "document.querySelector('[data-trace-position]').textContent"
     page.wait_for_function(f"{position}.startsWith('Showing 0\u201310 s')")
     screenshot(page, f"verdict-result-{viewport}")
-    page.click("[data-rhythm=AFIB] a.episode-link")
-    page.wait_for_function(f"{position}.startsWith('Showing 70\u201380 s')")
+    page.click("[data-rhythm=AFIB] a.episode-link")  # AF from 70 s: shown from a second before
+    page.wait_for_function(f"{position}.startsWith('Showing 69\u201379 s')")
     page.locator("#trace-card").screenshot(path=str(_artifact(f"verdict-trace-af-{viewport}")))
     page.click("[data-rhythm=NOISE] a.episode-link")
-    page.wait_for_function(f"{position}.startsWith('Showing 40\u201350 s')")
+    page.wait_for_function(f"{position}.startsWith('Showing 39\u201349 s')")
     page.locator("#trace-card").screenshot(path=str(_artifact(f"verdict-trace-noise-{viewport}")))
     context.close()
 

@@ -135,3 +135,19 @@ def test_episode_durations_use_the_records_own_sampling_rate():
         episodes=[episode("VT", 10, 50, fs=250)],
     )
     assert "for 40 seconds" in (findings.emergency(result) or "")
+
+
+def test_an_emergency_headline_is_red_and_no_flutter_wave_count_leads_the_beats(client, patient):
+    result = record_result(
+        verdict="other",
+        reason="Ventricular flutter or fibrillation for 23 s.",
+        beats=beats_at([t / 4 for t in range(1, 100)], "VFW") + beats_at([26.0, 27.0], "PVC"),
+        episodes=[episode("VFL", 7, 30)],
+    )
+    analysis = record_analysis(patient, result)
+    client.force_login(patient)
+    page = result_page(client, analysis)
+    assert 'class="card verdict-card border-danger' in page
+    # Flutter is the verdict, read from the waveform; the beat card does not lead with VFW
+    # and its accuracy figures, which would seem to question the emergency above it.
+    assert analysis.label != "VFW"

@@ -94,3 +94,14 @@ def test_a_long_list_of_episodes_folds_after_twelve(client, patient):
     assert shown.count('class="episode"') == 12
     assert "3 more</summary>" in page
     assert page.count("data-trace-jump=") == 15
+
+
+def test_a_trace_window_starts_on_the_trace_samples_so_beats_line_up(client, patient):
+    result = record_result(beats=beats_at([0.614, 1.4, 2.2]), duration_s=30.0)
+    analysis = record_analysis(patient, result, with_trace=True)
+    client.force_login(patient)
+    window = client.get(f"/analyses/{analysis.id}/trace.json?start=0.614&seconds=10").json()
+    # 0.614 s is between two samples at 125 Hz: the window starts on the sample before it,
+    # and the beat at 0.614 s is inside it.
+    assert window["start_s"] == 0.608
+    assert window["beats"][0]["t"] == 0.614

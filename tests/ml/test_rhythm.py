@@ -49,6 +49,11 @@ def test_ventricular_flutter_is_an_episode_judged_from_the_waveform() -> None:
     assert seconds_of(out, "VFL") >= 15
     assert out["rhythm"]["verdict"] == "other"
     assert "flutter" in out["rhythm"]["reason"]
+    # Flutter waves make the two QRS detectors disagree, but they are read, not noise: the
+    # readable share agrees with the NOISE episodes.
+    assert out["quality"]["usable_fraction"] == pytest.approx(
+        1 - seconds_of(out, "NOISE") / 30, abs=0.01
+    )
 
 
 def test_a_run_of_ventricular_beats_is_a_vt_episode_not_flutter() -> None:
