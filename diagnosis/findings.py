@@ -388,7 +388,7 @@ def _extra_beats(where: str, n: int, total: int, harmless: str) -> dict[str, str
     share = n / total
     if share >= FREQUENT_SHARE:
         text = (
-            f"Frequent extra beats from the {where}: {share:.1%} of beats ({n:,} of {total:,}). "
+            f"Frequent extra beats from the {where}: {share:.0%} of beats ({n:,} of {total:,}). "
             "A doctor should look at this."
         )
         return _note("warning", text)

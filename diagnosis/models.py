@@ -193,6 +193,10 @@ class Analysis(models.Model):
     # The engine's rhythm verdict (normal, af, ..., unreadable; see diagnosis.findings). Blank
     # for beat images and for results from before the engine gave one.
     verdict = models.CharField(max_length=16, blank=True, db_index=True)
+    # The headline as the result page words it ("Possible atrial fibrillation, 104 bpm") and
+    # its colour (an emergency is "danger"): a copy for lists, which never load the result.
+    verdict_text = models.CharField(max_length=200, blank=True)
+    verdict_level = models.CharField(max_length=16, blank=True)
     confidence = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)  # for the user, plain English
     timings = models.JSONField(default=dict, blank=True)

@@ -232,6 +232,7 @@ def analysis_store_result(
     The headline class and the rhythm verdict are stored beside the result (see
     ``diagnosis.findings``) for lists, filters and the condition page."""
     label, confidence = findings.headline(result)
+    verdict = findings.verdict(result)
     trace_name = ""
     analysis = Analysis.objects.select_related("recording").get(id=analysis_id)
     storage = analysis.trace.storage
@@ -253,6 +254,8 @@ def analysis_store_result(
             label=label,
             confidence=confidence,
             verdict=findings.verdict_code(result)[:16],
+            verdict_text=verdict.text[:200] if verdict else "",
+            verdict_level=verdict.level if verdict else "",
             model_version=model_version,
             timings=timings,
             trace=trace_name,

@@ -15,4 +15,14 @@ class Migration(migrations.Migration):
             name='verdict',
             field=models.CharField(blank=True, db_index=True, max_length=16),
         ),
+        migrations.AddField(
+            model_name='analysis',
+            name='verdict_text',
+            field=models.CharField(blank=True, max_length=200),
+        ),
+        migrations.AddField(
+            model_name='analysis',
+            name='verdict_level',
+            field=models.CharField(blank=True, max_length=16),
+        ),
     ]

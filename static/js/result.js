@@ -55,7 +55,8 @@
         ctx.fillStyle = BANDS[e.rhythm] || BAND_OTHER;
         ctx.fillRect(a, area.top, b - a, area.bottom - area.top);
         ctx.fillStyle = "#343a40";
-        ctx.fillText(BAND_WORDS[e.rhythm] || e.rhythm, a + 3, area.top + 12);
+        // Along the bottom edge: beat markers sit on the R peaks near the top.
+        ctx.fillText(BAND_WORDS[e.rhythm] || e.rhythm, a + 3, area.bottom - 4);
       });
       ctx.restore();
     }

@@ -119,6 +119,8 @@ def record_analysis(owner: Any, result: dict[str, Any], *, with_trace: bool = Fa
         label=label,
         confidence=confidence,
         verdict=findings.verdict_code(result),
+        verdict_text=verdict.text if (verdict := findings.verdict(result)) else "",
+        verdict_level=verdict.level if verdict else "",
     )
     if with_trace:
         buffer = io.BytesIO()

@@ -30,6 +30,10 @@ def test_storing_a_result_keeps_its_verdict_and_a_headline_class_that_agrees():
     assert stored
     analysis.refresh_from_db()
     assert (analysis.verdict, analysis.label) == ("normal", "NOR")
+    assert (analysis.verdict_text, analysis.verdict_level) == (
+        "Normal sinus rhythm, 72 bpm",
+        "success",
+    )
 
 
 def test_a_beat_image_result_is_stored_without_a_verdict():
@@ -111,3 +115,16 @@ def test_a_normal_result_still_links_to_the_page_of_its_class(client, patient):
     page = client.get(f"/analyses/{analysis.id}/").content.decode()
     assert 'id="condition-link"' in page
     assert Analysis.objects.get(id=analysis.id).label == "NOR"
+
+
+def test_the_history_list_names_an_abnormal_rhythm_and_marks_an_emergency(client, patient):
+    record_analysis(
+        patient,
+        record_result(
+            verdict="other", reason="Ventricular flutter.", episodes=[episode("VFL", 5, 25)]
+        ),
+    )
+    client.force_login(patient)
+    page = client.get("/analyses/").content.decode()
+    assert "An abnormal rhythm was found: ventricular flutter or fibrillation" in page
+    assert "verdict-level-danger" in page
