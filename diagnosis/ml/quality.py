@@ -98,10 +98,12 @@ def _agreement(a: np.ndarray, b: np.ndarray, tol: int) -> tuple[int, int, int]:
 def bsqi(peaks: np.ndarray, other: np.ndarray, start: int, end: int, fs: float = sig.FS) -> float:
     """Share of QRS complexes both detectors found in ``[start, end)`` (1 when both find none).
 
-    Li, Mark & Clifford (2008): matched / (n1 + n2 - matched), 150 ms tolerance.
+    Li, Mark & Clifford (2008): matched / (n1 + n2 - matched), 150 ms tolerance. Both peak
+    arrays are sorted, so the window is cut by binary search (a 24 h record has 17,000
+    segments and 100,000 beats).
     """
-    a = peaks[(peaks >= start) & (peaks < end)]
-    b = other[(other >= start) & (other < end)]
+    a = peaks[np.searchsorted(peaks, start) : np.searchsorted(peaks, end)]
+    b = other[np.searchsorted(other, start) : np.searchsorted(other, end)]
     matched, n1, n2 = _agreement(a, b, int(0.15 * fs))
     total = n1 + n2 - matched
     return 1.0 if total == 0 else matched / total
