@@ -74,6 +74,7 @@ RHYTHM_NAMES: dict[str, str] = {
     "VFL": "Ventricular flutter or fibrillation",
     "B": "Ventricular bigeminy (every other beat is an extra beat)",
     "T": "Ventricular trigeminy (every third beat is an extra beat)",
+    "P": "Paced rhythm (beats from a pacemaker)",
     "SBR": "Sinus bradycardia (slow heart rate)",
     "STACH": "Sinus tachycardia (fast heart rate)",
     "PAUSE": "Pause (no heartbeat for more than 2 seconds)",
@@ -81,7 +82,7 @@ RHYTHM_NAMES: dict[str, str] = {
 }
 #: Which abnormal rhythm an "other" verdict names first: the most serious one present (the
 #: engine's own order).
-RHYTHM_PRIORITY = ["VFL", "VT", "SVTA", "B", "T", "PAUSE", "AFIB", "AFL", "SBR", "STACH"]
+RHYTHM_PRIORITY = ["VFL", "VT", "SVTA", "B", "T", "PAUSE", "P", "AFIB", "AFL", "SBR", "STACH"]
 #: What an "other" verdict names when no abnormal episode explains it: frequent extra beats.
 FREQUENT_BEAT_NAMES: dict[str, str] = {
     "PVC": "frequent extra beats from the lower chambers (PVCs)",

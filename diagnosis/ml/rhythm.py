@@ -3,18 +3,19 @@
 Inputs are the engine's R peaks and beat labels at the internal rate (360 Hz) and the signal
 quality segments of :mod:`diagnosis.ml.quality`. Episode codes follow the MIT-BIH rhythm
 annotations so they can be scored against them: ``N``, ``AFIB``, ``SVTA``, ``VT``, ``VFL``,
-``B``, ``T``, ``SBR``, ``STACH``, ``PAUSE``, ``NOISE``. Atrial flutter (``AFL``) has no
-detector of its own yet: irregularly conducted flutter comes out as ``AFIB``.
+``B``, ``T``, ``P`` (paced), ``SBR``, ``STACH``, ``PAUSE``, ``NOISE``. Atrial flutter
+(``AFL``) has no detector of its own yet: irregularly conducted flutter comes out as ``AFIB``.
 
 - AF: :mod:`diagnosis.ml.af` (RR irregularity and P-wave consistency).
 - VFL from the waveform over seconds (never from one beat): 4 s windows whose spectrum is
   concentrated at one frequency between 2.5 and 8 Hz (and its first harmonic), with almost no
-  power above 12 Hz (no QRS complexes) and little time near the baseline, for at least
-  :data:`VFL_MIN_S` seconds.
+  power above 12 Hz (no QRS complexes) and little time near the window's median (the
+  isoelectric line), for at least :data:`VFL_MIN_S` seconds.
 - VT: at least 3 consecutive ventricular beats faster than 100 bpm; SVTA the same with
-  supraventricular beats; B and T: a ventricular beat every 2nd / 3rd beat, at least 3 times
-  in a row; PAUSE: an RR interval over 2 s in readable signal; SBR/STACH: a rate below 50 or
-  above 100 bpm sustained for :data:`RATE_MIN_S` seconds.
+  supraventricular beats; P: at least 3 consecutive paced beats; B and T: a ventricular beat
+  every 2nd / 3rd beat, at least 3 times in a row; PAUSE: an RR interval over 2 s in readable
+  signal; SBR/STACH: a rate below 50 or above 100 bpm sustained for :data:`RATE_MIN_S`
+  seconds.
 """
 
 from __future__ import annotations
@@ -55,8 +56,11 @@ V_LABELS = ("PVC", "VEB")
 #: Beats that count towards a run of ventricular tachycardia (flutter waves are ventricular).
 VT_LABELS = ("PVC", "VEB", "VFW")
 S_LABELS = ("APC",)
+P_LABELS = ("PAB",)
 #: Timeline priority: a beat takes the first of these that claims it.
-PRIORITY: tuple[str, ...] = ("NOISE", "VFL", "VT", "AFIB", "SVTA", "B", "T", "SBR", "STACH", "N")
+PRIORITY: tuple[str, ...] = (
+    "NOISE", "VFL", "VT", "AFIB", "SVTA", "P", "B", "T", "SBR", "STACH", "N"
+)  # fmt: skip
 
 NAMES: dict[str, str] = {
     "N": "normal sinus rhythm",
@@ -69,6 +73,7 @@ NAMES: dict[str, str] = {
     "T": "ventricular trigeminy",
     "SBR": "sinus bradycardia",
     "STACH": "sinus tachycardia",
+    "P": "a paced rhythm",
     "PAUSE": "a pause",
     "NOISE": "unreadable signal",
 }
@@ -118,8 +123,10 @@ def vfl_mask(xc: np.ndarray, fs: float = sig.FS) -> np.ndarray:
         near = (dist <= 0.75) | (np.abs(freqs[None, :] - 2 * f0[:, None]) <= 0.75)
         concentration = (p * near).sum(axis=1) / total
         high = p[:, hf].sum(axis=1) / total
-        peak = np.abs(frames).max(axis=1, keepdims=True)
-        baseline = (np.abs(frames) < 0.1 * peak).mean(axis=1)
+        # Time near the isoelectric line, taken as the window's median: filtered wide
+        # complexes (paced or bundle branch block beats) leave it off zero.
+        dev = np.abs(frames - np.median(frames, axis=1, keepdims=True))
+        baseline = (dev < 0.1 * dev.max(axis=1, keepdims=True)).mean(axis=1)
         fire = (
             (ptp >= 0.15)
             & (concentration >= VFL_CONCENTRATION)
@@ -219,9 +226,13 @@ def analyse(
     af = af_beats(xc, peaks, is_v, noise_beat)
     claims["AFIB"] = af
     claims["SVTA"] = _fast_runs(is_s, peaks) & ~af
+    paced = np.isin(lab, P_LABELS) & ~noise_beat
+    claims["P"] = np.zeros(k, dtype=bool)
+    for a, b in _runs(paced):
+        claims["P"][a:b] = b - a >= 3
     claims["B"] = _pattern_runs(is_v, 2)
     claims["T"] = _pattern_runs(is_v, 3)
-    free = ~(noise_beat | claims["VFL"] | claims["VT"] | af | claims["SVTA"])
+    free = ~(noise_beat | claims["VFL"] | claims["VT"] | af | claims["SVTA"] | claims["P"])
     claims["SBR"] = _rate_runs(peaks, free & ~is_v & ~is_s, low=True)
     claims["STACH"] = _rate_runs(peaks, free & ~is_v & ~is_s, low=False)
 
@@ -359,6 +370,11 @@ def _verdict(
             "other",
             f"{what}{extra} were found." if c == "VT" else f"{what}{extra} was found.",
         )
+        return
+    p_share = float(np.isin(labels, P_LABELS).sum()) / n
+    if p_share >= FREQUENT_ECTOPY and any(e["rhythm"] == "P" for e in eps):
+        r.verdict = "other"
+        r.reason = f"A paced rhythm: {p_share:.0%} of beats come from a pacemaker."
         return
     if v_share >= FREQUENT_ECTOPY or s_share >= FREQUENT_ECTOPY:
         kind, share = ("ventricular", v_share) if v_share >= s_share else ("atrial", s_share)

@@ -34,7 +34,7 @@
                 NOISE: "rgba(134,142,150,0.32)" };
   var BAND_OTHER = "rgba(103,65,217,0.15)";
   var BAND_WORDS = { AFIB: "AF", AFL: "atrial flutter", SVTA: "SVT", VT: "VT", VFL: "VF / flutter",
-                     B: "bigeminy", T: "trigeminy", SBR: "slow", STACH: "fast", PAUSE: "pause", NOISE: "noise" };
+                     B: "bigeminy", T: "trigeminy", P: "paced", SBR: "slow", STACH: "fast", PAUSE: "pause", NOISE: "noise" };
   var NOISE_GREY = "#868e96";
 
   var rhythmBands = {

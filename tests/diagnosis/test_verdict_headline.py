@@ -139,7 +139,7 @@ def test_frequent_pvcs_become_the_stored_class_but_the_verdict_still_leads(clien
     page = result_page(client, analysis)
     assert analysis.label == "PVC"
     assert page.index('id="verdict-headline"') < page.index('id="result-label"')
-    assert "Frequent extra beats from the lower chambers (PVCs): 20.0% of beats" in page
+    assert "Frequent extra beats from the lower chambers (PVCs): 20% of beats (20 of 100)" in page
 
 
 def test_a_result_from_before_the_verdict_still_renders_by_its_class(client, patient):
@@ -189,3 +189,15 @@ def test_an_unknown_verdict_is_shown_as_an_abnormal_rhythm_rather_than_guessed()
     verdict = findings.verdict(result)
     assert verdict is not None
     assert verdict.text == "An abnormal rhythm was found"
+
+
+def test_a_paced_rhythm_is_named_in_the_headline(client, patient):
+    result = record_result(
+        verdict="other",
+        reason="A paced rhythm: 100% of beats come from a pacemaker.",
+        counts={"PAB": 40},
+        episodes=[episode("P", 0, 30)],
+    )
+    client.force_login(patient)
+    page = result_page(client, record_analysis(patient, result))
+    assert "An abnormal rhythm was found: paced rhythm (beats from a pacemaker)" in page

@@ -1,7 +1,8 @@
 """Rhythm episodes and the verdict, on MIT-BIH excerpts with a known answer and synthetic ECGs.
 
 The excerpts (tests/fixtures/rhythm) carry the reference rhythm in their manifest: AF in 221
-and 201, ventricular flutter in 207, VT runs in 205, bigeminy in 119, sinus rhythm in 100.
+and 201, ventricular flutter in 207, VT runs in 205, bigeminy in 119, sinus rhythm in 100,
+a paced rhythm in 107.
 """
 
 from __future__ import annotations
@@ -63,6 +64,14 @@ def test_a_run_of_ventricular_beats_is_a_vt_episode_not_flutter() -> None:
     assert any(e["start"] < 11 * 360 and e["end"] > 6 * 360 for e in vt), vt
     assert seconds_of(out, "VFL") == 0
     assert out["rhythm"]["verdict"] == "other"
+
+
+def test_a_paced_rhythm_is_named_and_its_wide_complexes_are_not_flutter() -> None:
+    out = classify_excerpt("mitdb_107_65s")
+    assert seconds_of(out, "VFL") == 0
+    assert seconds_of(out, "P") >= 25
+    assert out["rhythm"]["verdict"] == "other"
+    assert "paced" in out["rhythm"]["reason"]
 
 
 def test_ventricular_bigeminy_is_an_episode() -> None:
