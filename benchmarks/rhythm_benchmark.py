@@ -373,7 +373,8 @@ def markdown(res: dict[str, Any]) -> str:
         "",
         f"Model `{res['model']}`. Constants chosen on DS1 only (`--tune`: leave-one-record-out "
         f"AF estimate Se {res['tuning']['loro'][0]:.3f}, PPV {res['tuning']['loro'][1]:.3f}; "
-        "DS1 holds only two AF records, 201 and 203, so this estimate is rough); DS2 run once.",
+        "DS1 holds only two AF records, 201 and 203, so this estimate is rough); DS2 is run "
+        "once per shipped candidate and never used to choose.",
         "",
         "### Atrial fibrillation on DS2 (reference AFIB + AFL time, MLII)",
         "",
