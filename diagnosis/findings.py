@@ -24,7 +24,9 @@ HEADLINE_MIN_BEATS = 3
 #: Results with a rhythm verdict: a beat class is the headline class only when it is
 #: "frequent" (a share of classified beats), so a handful of extra beats never outranks it.
 FREQUENT_SHARE = 0.10
-#: Ventricular tachycardia this long (seconds) or longer is sustained: an emergency.
+#: Ventricular tachycardia this long (seconds) or longer is sustained: an emergency. The
+#: engine's verdict uses the same limit (diagnosis.ml.rhythm.SUSTAINED_VT_S; a test keeps them
+#: equal without importing the engine into every page).
 SUSTAINED_VT_S = 30.0
 
 #: Verdict code -> the words lists show (the result page adds the heart rate and details).

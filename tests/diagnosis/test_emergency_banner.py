@@ -151,3 +151,9 @@ def test_an_emergency_headline_is_red_and_no_flutter_wave_count_leads_the_beats(
     # Flutter is the verdict, read from the waveform; the beat card does not lead with VFW
     # and its accuracy figures, which would seem to question the emergency above it.
     assert analysis.label != "VFW"
+
+
+def test_the_banner_and_the_engine_agree_on_what_sustained_vt_is():
+    from diagnosis.ml import rhythm
+
+    assert findings.SUSTAINED_VT_S == rhythm.SUSTAINED_VT_S
