@@ -233,14 +233,20 @@ class Classifier:
         conf = probs.max(axis=1) if len(probs) else np.zeros(0, dtype=np.float32)
         labels = [CLASSES[int(i)] for i in top]
         rhythm_result = rhythm.analyse(peaks, labels, segments, xc, missing360)
-        # AF gate: in atrial fibrillation every beat comes early; earliness is not an APC.
+        # AF gate: in atrial fibrillation every beat comes early; earliness is not an APC. A
+        # supraventricular beat conducted in AF is a normal (N) beat: it becomes NOR, with the
+        # probability that it is supraventricular (NOR + APC) as its confidence.
         gated = [
             i
             for i, code in enumerate(labels)
             if code in rhythm.S_LABELS and rhythm_result.beat_rhythm[i] == "AFIB"
         ]
-        for i in gated:
-            labels[i] = "NOR"
+        if gated:
+            supraventricular = [CLASSES.index(c) for c in ("NOR", *rhythm.S_LABELS)]
+            conf = conf.copy()
+            conf[gated] = np.minimum(probs[np.ix_(gated, supraventricular)].sum(axis=1), 1.0)
+            for i in gated:
+                labels[i] = "NOR"
         scale = fs / sig.FS
         samples = np.clip(np.round(peaks * scale).astype(np.int64), 0, len(x) - 1)
         noise = rhythm_result.noise_beats
