@@ -136,13 +136,10 @@ def ref_verdict(ref: dict[str, Any], a: int, b: int) -> str:
 
 
 def _engine_parts(clf: Classifier, x: np.ndarray, fs: float) -> dict[str, Any]:
-    x360 = sig.resample(x, fs)
-    xc = sig.clean(x360)
-    peaks = sig.detect_r_peaks(x360, filtered=xc)
-    win = sig.beat_windows(xc, peaks)
-    ctx = sig.record_context(peaks, win)
-    labels = [CLASSES[i] for i in clf.classify_windows(win, ctx).argmax(axis=1)]
-    return {"xc": xc, "peaks": peaks, "labels": labels, "segments": quality.assess(x360, xc, peaks)}
+    f = sig.front_end(x, fs)
+    labels = [CLASSES[i] for i in clf.classify_windows(f.windows, f.context).argmax(axis=1)]
+    segments = quality.assess(f.x360, f.xc, f.peaks)
+    return {"xc": f.xc, "peaks": f.peaks, "labels": labels, "segments": segments}
 
 
 def _af_counts(parts: dict[str, Any], ref: dict[str, Any]) -> tuple[float, float, float]:

@@ -32,14 +32,6 @@ AF_MIN_BEATS: int = 20
 PAUSE_S: float = 2.0
 
 
-def runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) index runs where ``mask`` is True."""
-    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    return list(
-        zip(np.nonzero(edges == 1)[0].tolist(), np.nonzero(edges == -1)[0].tolist(), strict=True)
-    )
-
-
 def af_irregularity(peaks: np.ndarray, is_v: np.ndarray, bad: np.ndarray) -> np.ndarray:
     """Per-beat RR irregularity (NaN where there is too little clean RR data).
 
@@ -135,11 +127,11 @@ def af_beats(xc: np.ndarray, peaks: np.ndarray, is_v: np.ndarray, noise: np.ndar
     if k >= AF_SMOOTH_BEATS:
         af = _centred(af.astype(float), AF_SMOOTH_BEATS).mean(axis=1) > 0.5
         # A short dip between two AF runs is the same episode (fewer than a window of beats).
-        for (_, end), (start, _) in itertools.pairwise(runs(af)):
+        for (_, end), (start, _) in itertools.pairwise(sig.true_runs(af)):
             if start - end < AF_SMOOTH_BEATS:
                 af[end:start] = True
     af &= ~noise
-    for a, b in runs(af):
+    for a, b in sig.true_runs(af):
         if b - a < AF_MIN_BEATS:
             af[a:b] = False
             continue

@@ -162,9 +162,9 @@ def record_beats(data_dir: Path, record: str, cache_dir: Path | None = None) -> 
     import wfdb
 
     x, fs, _ = read_mitdb_lead(data_dir, record)
-    peaks, _win, ctx = sig.process(x, fs)
-    xc = sig.clean(sig.resample(x, fs), sig.FS)
-    wide = sig.beat_windows(xc, peaks, sig.WIDE_PRE, sig.WIDE_POST)
+    front = sig.front_end(x, fs)
+    peaks, ctx = front.peaks, front.context
+    wide = sig.beat_windows(front.xc, peaks, sig.WIDE_PRE, sig.WIDE_POST)
     ann = wfdb.rdann(str(data_dir / record), "atr")
     scale = sig.FS / fs
     syms = np.asarray(ann.symbol)

@@ -217,18 +217,15 @@ class Classifier:
         if missing.any():
             ok = np.nonzero(~missing)[0]
             x = np.interp(np.arange(len(x)), ok, x[ok])
-        x360 = sig.resample(x, fs, sig.FS)
-        xc = sig.clean(x360, sig.FS)
-        peaks = sig.detect_r_peaks(x360, sig.FS, filtered=xc)
-        windows = sig.beat_windows(xc, peaks)
-        ctx = sig.record_context(peaks, windows, sig.FS)
+        front = sig.front_end(x, fs)
+        x360, xc, peaks = front.x360, front.xc, front.peaks
         missing360 = (
             missing[np.minimum((np.arange(len(x360)) * fs / sig.FS).astype(np.int64), len(x) - 1)]
             if missing.any()
             else None
         )
         segments = quality.assess(x360, xc, peaks, missing360)
-        probs = self.classify_windows(windows, ctx)
+        probs = self.classify_windows(front.windows, front.context)
         top = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=np.int64)
         conf = probs.max(axis=1) if len(probs) else np.zeros(0, dtype=np.float32)
         labels = [CLASSES[int(i)] for i in top]

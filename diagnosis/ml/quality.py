@@ -73,12 +73,9 @@ def second_detector(xc: np.ndarray, fs: float = sig.FS) -> np.ndarray:
     ma_qrs = uniform_filter1d(y, size=max(1, int(0.097 * fs)))
     ma_beat = uniform_filter1d(y, size=max(1, int(0.611 * fs)))
     above = ma_qrs > ma_beat + 0.08 * float(np.mean(y))
-    edges = np.diff(np.concatenate(([0], above.astype(np.int8), [0])))
-    starts = np.nonzero(edges == 1)[0]
-    ends = np.nonzero(edges == -1)[0]
-    keep = (ends - starts) >= int(0.097 * fs * 0.5)
+    min_width = int(0.097 * fs * 0.5)
     peaks = [
-        s + int(np.argmax(np.abs(xc[s:e]))) for s, e in zip(starts[keep], ends[keep], strict=True)
+        s + int(np.argmax(np.abs(xc[s:e]))) for s, e in sig.true_runs(above) if e - s >= min_width
     ]
     out = np.asarray(peaks, dtype=np.int64)
     if len(out) > 1:
@@ -87,7 +84,9 @@ def second_detector(xc: np.ndarray, fs: float = sig.FS) -> np.ndarray:
 
 
 def _agreement(a: np.ndarray, b: np.ndarray, tol: int) -> tuple[int, int, int]:
-    """(matched, len(a), len(b)) with one-to-one nearest matching within ``tol`` samples."""
+    """(matched, len(a), len(b)): ``matched`` counts the peaks of ``a`` with a peak of ``b``
+    within ``tol`` samples (nearest neighbour, not a strict one-to-one pairing; both
+    detectors keep 200 ms between their own peaks, so pairs rarely share a partner)."""
     if len(a) == 0 or len(b) == 0:
         return 0, len(a), len(b)
     j = np.clip(np.searchsorted(b, a), 1, len(b) - 1) if len(b) > 1 else np.zeros(len(a), int)

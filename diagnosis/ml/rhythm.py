@@ -28,7 +28,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from diagnosis.ml import signal as sig
 from diagnosis.ml.af import PAUSE_S, af_beats
-from diagnosis.ml.af import runs as _runs
 from diagnosis.ml.quality import Segment, unusable_mask
 
 #: Sustained rate thresholds (bpm) and how long they must last.
@@ -135,7 +134,7 @@ def vfl_mask(xc: np.ndarray, fs: float = sig.FS) -> np.ndarray:
         )
         for s in starts[c : c + 1024][fire]:
             hits[s : s + w] += 1
-    for a, b in _runs(hits > 0):
+    for a, b in sig.true_runs(hits > 0):
         if b - a >= VFL_MIN_S * fs:
             mask[a:b] = True
     return mask
@@ -166,7 +165,7 @@ def _pattern_runs(is_v: np.ndarray, period: int, min_repeats: int = 3) -> np.nda
 def _fast_runs(is_x: np.ndarray, peaks: np.ndarray, min_beats: int = 3) -> np.ndarray:
     """(k,) bool: runs of >= ``min_beats`` consecutive ``is_x`` beats faster than 100 bpm."""
     out = np.zeros(len(is_x), dtype=bool)
-    for a, b in _runs(is_x):
+    for a, b in sig.true_runs(is_x):
         if b - a >= min_beats and np.mean(np.diff(peaks[a:b])) / sig.FS < 60 / TACHY_BPM:
             out[a:b] = True
     return out
@@ -184,7 +183,7 @@ def _rate_runs(peaks: np.ndarray, eligible: np.ndarray, low: bool) -> np.ndarray
     mean_rr = np.convolve(np.pad(rr_beat, 5, mode="edge"), kernel, mode="same")[5:-5]
     rate = 60 / mean_rr
     beyond = eligible & ((rate < BRADY_BPM) if low else (rate > TACHY_BPM))
-    for a, b in _runs(beyond):
+    for a, b in sig.true_runs(beyond):
         if (peaks[b - 1] - peaks[a]) / sig.FS >= RATE_MIN_S:
             out[a:b] = True
     return out
@@ -228,7 +227,7 @@ def analyse(
     claims["SVTA"] = _fast_runs(is_s, peaks) & ~af
     paced = np.isin(lab, P_LABELS) & ~noise_beat
     claims["P"] = np.zeros(k, dtype=bool)
-    for a, b in _runs(paced):
+    for a, b in sig.true_runs(paced):
         claims["P"][a:b] = b - a >= 3
     claims["B"] = _pattern_runs(is_v, 2)
     claims["T"] = _pattern_runs(is_v, 3)
@@ -278,7 +277,7 @@ def _episodes(
     the beats (each beat's rhythm lasts until the next beat)."""
     out: list[dict[str, Any]] = []
     for code, mask in (("NOISE", noise_time), ("VFL", vfl)):
-        out += [{"rhythm": code, "start": a, "end": b} for a, b in _runs(mask)]
+        out += [{"rhythm": code, "start": a, "end": b} for a, b in sig.true_runs(mask)]
     covered = noise_time | vfl
     k = len(peaks)
     i = 0

@@ -7,6 +7,7 @@ are used so the inference path starts fast (no TensorFlow, no wfdb).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -266,17 +267,40 @@ def record_context(peaks: np.ndarray, windows: np.ndarray, fs: float = FS) -> np
     return out
 
 
-def process(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class FrontEnd:
+    """A record after the front end, at :data:`FS`."""
+
+    x360: np.ndarray  # (n,) resampled ECG in mV
+    xc: np.ndarray  # (n,) the same, cleaned (0.5-40 Hz)
+    peaks: np.ndarray  # (k,) int64 R peaks
+    windows: np.ndarray  # (k, WIN) float32 beat windows
+    context: np.ndarray  # (k, N_CONTEXT) float32 record context
+
+
+def front_end(x: np.ndarray, fs: float) -> FrontEnd:
     """Full record front end: resample to :data:`FS`, clean, detect, cut, context.
 
     Args:
-        x: (n,) ECG in millivolts at ``fs`` Hz.
-    Returns:
-        peaks (k,) int64 at :data:`FS`; windows (k, WIN) float32; context (k, N_CONTEXT).
+        x: (n,) ECG in millivolts at ``fs`` Hz (no NaN).
     """
     x360 = resample(x, fs, FS)
     xc = clean(x360, FS)
     peaks = detect_r_peaks(x360, FS, filtered=xc)
     win = beat_windows(xc, peaks)
-    ctx = record_context(peaks, win, FS)
-    return peaks, win, ctx
+    return FrontEnd(x360, xc, peaks, win, record_context(peaks, win, FS))
+
+
+def process(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`front_end`'s peaks (k,) int64 at :data:`FS`, windows (k, WIN) float32 and
+    context (k, N_CONTEXT)."""
+    f = front_end(x, fs)
+    return f.peaks, f.windows, f.context
+
+
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, end)`` index runs where the 1-D boolean ``mask`` is True, in order."""
+    edges = np.diff(np.concatenate(([0], np.asarray(mask).astype(np.int8), [0])))
+    return list(
+        zip(np.nonzero(edges == 1)[0].tolist(), np.nonzero(edges == -1)[0].tolist(), strict=True)
+    )
