@@ -206,13 +206,19 @@ def listed_episodes(result: dict[str, Any]) -> list[Episode]:
     return [e for e in episodes(result) if e.rhythm != "N"]
 
 
-def _named_rhythm(found: list[Episode]) -> Episode | None:
-    """The abnormal rhythm an "other" verdict names: the most serious, then the longest."""
-    for code in RHYTHM_PRIORITY:
-        matching = [e for e in found if e.rhythm == code]
-        if matching:
-            return max(matching, key=lambda e: e.duration_s)
-    return None
+def _named(result: dict[str, Any]) -> str:
+    """What an "other" verdict is about: an episode code or a beat class code ("" if none).
+
+    The engine says it (``rhythm["named"]``), so the headline names what its reason
+    describes. Results from before it did: the most serious abnormal episode, else the
+    headline beat class.
+    """
+    rhythm = _rhythm(result) or {}
+    if "named" in rhythm:
+        return str(rhythm["named"] or "")
+    present = {e.rhythm for e in episodes(result)}
+    code = next((c for c in RHYTHM_PRIORITY if c in present), None)
+    return code or headline(result)[0]
 
 
 def verdict(result: dict[str, Any]) -> Verdict | None:
@@ -228,11 +234,9 @@ def verdict(result: dict[str, Any]) -> Verdict | None:
         advice = UNREADABLE_ADVICE.get(rhythm.get("unreadable_cause") or "")
         text = f"{VERDICT_WORDS[code]}: {advice or UNREADABLE_ADVICE_DEFAULT}"
     elif code == "other":
-        named = _named_rhythm(episodes(result))
-        if named is not None:
-            what = named.name[0].lower() + named.name[1:]
-        else:
-            what = FREQUENT_BEAT_NAMES.get(headline(result)[0], "")
+        named = _named(result)
+        what = RHYTHM_NAMES.get(named, FREQUENT_BEAT_NAMES.get(named, ""))
+        what = what[:1].lower() + what[1:]
         text = VERDICT_WORDS[code] + (f": {what}" if what else "")
     elif code in VERDICT_WORDS:
         text = VERDICT_WORDS[code] + with_rate
@@ -304,9 +308,7 @@ def condition_slug(result: dict[str, Any]) -> str | None:
     if code in VERDICT_CONDITION_SLUGS:
         return VERDICT_CONDITION_SLUGS[code]
     if code == "other":
-        named = _named_rhythm(episodes(result))
-        if named is not None:
-            return RHYTHM_CONDITION_SLUGS.get(named.rhythm)
+        return RHYTHM_CONDITION_SLUGS.get(_named(result))
     return None
 
 
@@ -343,7 +345,7 @@ def _verdict_notes(result: dict[str, Any]) -> list[dict[str, str]]:
     counts: dict[str, int] = summary.get("counts") or {}
     total = sum(counts.values())
     found = episodes(result)
-    named = _named_rhythm(found) if code == "other" else None
+    named = _named(result) if code == "other" else ""
     notes: list[dict[str, str]] = []
 
     short_vt = [e for e in found if e.rhythm == "VT" and e.duration_s < SUSTAINED_VT_S]
@@ -356,7 +358,7 @@ def _verdict_notes(result: dict[str, Any]) -> list[dict[str, str]]:
             text = f"{len(short_vt)} short runs of ventricular tachycardia (the longest: {size})."
         notes.append(_note("warning", text + " See a doctor soon."))
     short_af = [e for e in found if e.rhythm in ("AFIB", "AFL")]
-    if short_af and code != "af" and not (named and named.rhythm in ("AFIB", "AFL")):
+    if short_af and code != "af" and named not in ("AFIB", "AFL"):
         seconds = duration_words(sum(e.duration_s for e in short_af))
         text = (
             f"A short stretch of irregular rhythm that may be atrial fibrillation was found "
@@ -365,7 +367,7 @@ def _verdict_notes(result: dict[str, Any]) -> list[dict[str, str]]:
         )
         notes.append(_note("warning", text))
     pauses = [e for e in found if e.rhythm == "PAUSE"]
-    if pauses and not (named and named.rhythm == "PAUSE"):
+    if pauses and named != "PAUSE":
         count = "A pause" if len(pauses) == 1 else f"{len(pauses)} pauses"
         longest_pause = max(e.duration_s for e in pauses)
         text = f"{count} in the heartbeat (longest {longest_pause:.1f} s)."

@@ -290,6 +290,7 @@ class Classifier:
                 "heart_rate_bpm": rhythm_result.heart_rate_bpm,
                 "af_burden": rhythm_result.af_burden,
                 "unreadable_cause": rhythm_result.unreadable_cause,
+                "named": rhythm_result.named,
                 "episodes": [
                     {
                         "rhythm": e["rhythm"],

@@ -87,6 +87,11 @@ class RhythmResult:
     heart_rate_bpm: int | None
     af_burden: float
     unreadable_cause: str | None
+    #: What an "other" verdict is about: an episode code (``VFL``, ``VT``, ``SVTA``, ``B``,
+    #: ``T``, ``PAUSE``, ``P``) or, for frequent ectopy, a beat class (``PVC``, ``VEB``,
+    #: ``APC``); None for the other verdicts. The site names this, so the headline and the
+    #: reason always speak of the same thing.
+    named: str | None = None
     episodes: list[dict[str, Any]] = field(default_factory=list)  # rhythm, start, end
     beat_rhythm: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U5"))
     noise_beats: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
@@ -343,12 +348,14 @@ def _verdict(
     s_share = float(np.isin(labels, S_LABELS).sum()) / n
     if vfl_s > 0:
         r.verdict, r.reason = "other", f"Ventricular flutter or fibrillation for {vfl_s:.0f} s."
+        r.named = "VFL"
         return
     longest_vt = (
         max((e["end"] - e["start"] for e in eps if e["rhythm"] == "VT"), default=0) / sig.FS
     )
     if longest_vt >= SUSTAINED_VT_S:
         r.verdict, r.reason = "other", f"Sustained ventricular tachycardia for {longest_vt:.0f} s."
+        r.named = "VT"
         return
     if af_s > 0 and (r.af_burden >= AF_VERDICT_BURDEN or af_s >= AF_VERDICT_S):
         r.verdict = "af"
@@ -369,15 +376,21 @@ def _verdict(
             "other",
             f"{what}{extra} were found." if c == "VT" else f"{what}{extra} was found.",
         )
+        r.named = c
         return
     p_share = float(np.isin(labels, P_LABELS).sum()) / n
     if p_share >= FREQUENT_ECTOPY and any(e["rhythm"] == "P" for e in eps):
         r.verdict = "other"
         r.reason = f"A paced rhythm: {p_share:.0%} of beats come from a pacemaker."
+        r.named = "P"
         return
     if v_share >= FREQUENT_ECTOPY or s_share >= FREQUENT_ECTOPY:
         kind, share = ("ventricular", v_share) if v_share >= s_share else ("atrial", s_share)
         r.verdict, r.reason = "other", f"Frequent premature {kind} beats: {share:.0%} of beats."
+        if kind == "atrial":
+            r.named = "APC"
+        else:
+            r.named = "PVC" if (labels == "PVC").sum() >= (labels == "VEB").sum() else "VEB"
         return
     hr = r.heart_rate_bpm
     if hr is not None and hr < BRADY_BPM:

@@ -201,3 +201,21 @@ def test_a_paced_rhythm_is_named_in_the_headline(client, patient):
     client.force_login(patient)
     page = result_page(client, record_analysis(patient, result))
     assert "An abnormal rhythm was found: paced rhythm (beats from a pacemaker)" in page
+
+
+def test_an_other_verdict_names_what_the_engine_named_not_a_shorter_episode(client, patient):
+    # Frequent PVCs are the verdict; a short AF stretch below the AF threshold is a note.
+    result = record_result(
+        verdict="other",
+        reason="Frequent premature ventricular beats: 20% of beats.",
+        counts={"NOR": 80, "PVC": 20},
+        episodes=[episode("AFIB", 0, 12)],
+        duration_s=90,
+    )
+    result["rhythm"]["named"] = "PVC"
+    client.force_login(patient)
+    page = result_page(client, record_analysis(patient, result))
+    assert (
+        "An abnormal rhythm was found: frequent extra beats from the lower chambers (PVCs)" in page
+    )
+    assert "too short to call it atrial fibrillation" in page

@@ -156,3 +156,10 @@ def test_the_cli_prints_the_af_verdict_for_an_af_excerpt() -> None:
     assert out["rhythm"]["verdict"] == "af"
     assert any(e["rhythm"] == "AFIB" for e in out["rhythm"]["episodes"])
     assert set(out["quality"]) >= {"usable_fraction", "segments"} and out["warnings"] == []
+
+
+def test_an_other_verdict_says_what_it_is_about() -> None:
+    assert classify_excerpt("mitdb_119_185s")["rhythm"]["named"] == "B"
+    assert classify_excerpt("mitdb_207_1550s")["rhythm"]["named"] == "VFL"
+    assert classify_excerpt("mitdb_107_65s")["rhythm"]["named"] == "P"
+    assert classify_excerpt("mitdb_100_600s")["rhythm"]["named"] is None
