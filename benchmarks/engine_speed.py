@@ -94,11 +94,11 @@ def main() -> int:
     # Batched: render + LiteRT, and LiteRT alone.
     n = len(windows)
     t = time.perf_counter()
-    imgs = render.model_input(render.render(windows), sig.record_template(windows), ctx[:, -1] > 0)
+    imgs = render.model_input(render.render(windows), sig.record_template(windows))
     t_render = time.perf_counter() - t
-    clf.predict_proba(imgs[:256], ctx[:256])
+    clf.record_proba(imgs[:256], ctx[:256])
     t = time.perf_counter()
-    clf.predict_proba(imgs, ctx)
+    clf.record_proba(imgs, ctx)
     t_inf = time.perf_counter() - t
     res["batched"] = {
         "beats": n,

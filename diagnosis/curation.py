@@ -40,9 +40,6 @@ RUN_ALREADY_OPEN = (
 )
 #: A running run whose worker has not reported for this long may be closed by a cancel.
 STALE_RUN_AFTER = timedelta(minutes=10)
-#: Default epochs of a full run (the shipped recipe's count) and of a small run.
-FULL_EPOCHS = 16
-SMALL_EPOCHS = 1
 
 
 # --- Audit ---------------------------------------------------------------------------------
@@ -215,7 +212,12 @@ def training_start(*, by: User, small: bool = False, epochs: int | None = None) 
     Raises:
         ValidationError: a run is already open, or bad options.
     """
-    epochs = epochs or (SMALL_EPOCHS if small else FULL_EPOCHS)
+    from diagnosis import curation_engine
+
+    # Default: the engine's recipe (the same one the CLI ``train`` uses), epochs per model.
+    epochs = epochs or (
+        curation_engine.SMALL_RECIPE_EPOCHS if small else curation_engine.RECIPE_EPOCHS
+    )
     if not 1 <= epochs <= 100:
         raise ValidationError("Epochs must be between 1 and 100.")
     try:
@@ -368,9 +370,10 @@ def training_execute(*, run_id: int) -> str:
             if event.get(key) is not None:
                 fields[key] = event[key]
         if event.get("phase") == "epoch_end":
-            run.history.append(
-                {"epoch": event["epoch"], "loss": event["loss"], "accuracy": event["accuracy"]}
-            )
+            row = {"epoch": event["epoch"], "loss": event["loss"], "accuracy": event["accuracy"]}
+            if event.get("model"):
+                row["model"] = event["model"]
+            run.history.append(row)
             fields["history"] = run.history
         _run_update(run_id, **fields)
 

@@ -18,9 +18,16 @@ import numpy as np
 
 from diagnosis.ml.errors import InputError
 from diagnosis.ml.retrain import TrainingCancelled
+from diagnosis.ml.train import RECIPE, SMALL_RECIPE
+
+#: Epochs per model of the shipped and of the small recipe (the retraining form's defaults).
+RECIPE_EPOCHS = RECIPE.epochs
+SMALL_RECIPE_EPOCHS = SMALL_RECIPE.epochs
 
 __all__ = [
     "MAX_IMPORT_EXAMPLES",
+    "RECIPE_EPOCHS",
+    "SMALL_RECIPE_EPOCHS",
     "ImportItem",
     "InputError",
     "ParsedImport",

@@ -154,6 +154,12 @@ class TrainingRun(models.Model):
         return not self.is_open
 
     @property
+    def total_epochs(self) -> int:
+        """Epochs of the whole run: ``epochs`` for the record model, then for the beat model
+        (the engine counts them one after the other)."""
+        return 2 * self.epochs
+
+    @property
     def percent(self) -> int:
         """Rough progress over all epochs, for the progress bar."""
         if self.status == RunStatus.SUCCEEDED:
@@ -161,4 +167,4 @@ class TrainingRun(models.Model):
         if not self.epochs or not self.batches or not self.epoch:
             return 0
         done = (self.epoch - 1) + self.batch / self.batches
-        return max(0, min(99, int(100 * done / self.epochs)))
+        return max(0, min(99, int(100 * done / self.total_epochs)))

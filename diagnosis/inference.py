@@ -7,6 +7,7 @@ version; when the active version changes, the next job loads the new one.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -30,6 +31,7 @@ __all__ = [
 #: Rate of the stored display trace (Hz): enough for the eye, ~0.5 MB per 30 minutes.
 TRACE_FS = 125.0
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _classifiers: dict[tuple[str, str], Any] = {}
 
@@ -113,9 +115,13 @@ def installed_models() -> tuple[list[tuple[str, dict[str, Any]]], str]:
 
     root = Path(settings.ECG_MODELS_DIR)
     default = artifacts.resolve_model_dir(root).name
-    versions = [
-        (directory.name, artifacts.load_metadata(directory, verify=True))
-        for directory in sorted(root.iterdir())
-        if (directory / artifacts.METADATA).is_file()
-    ]
+    versions = []
+    for directory in sorted(root.iterdir()):
+        if not (directory / artifacts.METADATA).is_file():
+            continue
+        try:
+            versions.append((directory.name, artifacts.load_metadata(directory, verify=True)))
+        except artifacts.UnsupportedFormatError as exc:
+            # Candidates trained by an older engine stay on disk but cannot serve.
+            log.warning("model version skipped: %s", exc)
     return versions, default

@@ -128,10 +128,12 @@ class ModelVersion(models.Model):
     def __str__(self) -> str:
         return self.version + (" (active)" if self.is_active else "")
 
-    def class_metrics(self, code: str) -> dict[str, Any] | None:
-        """Measured sensitivity and PPV for a class on the inter-patient test set (DS2),
-        from the model's metadata, with its AAMI class's figures beside it."""
-        test = (self.metadata.get("metrics") or {}).get("inter_patient_DS2") or {}
+    def class_metrics(self, code: str, *, beat_picture: bool = False) -> dict[str, Any] | None:
+        """Measured sensitivity and PPV for a class on people the model never saw (DS2), from
+        the model's metadata, with its AAMI class's figures beside it: the record model's on
+        recordings, or the beat model's on drawn beat pictures (``beat_picture``; no PPV)."""
+        key = "beat_pictures_DS2" if beat_picture else "inter_patient_DS2"
+        test = (self.metadata.get("metrics") or {}).get(key) or {}
         entry = (test.get("classes8_per_class") or {}).get(code)
         if not isinstance(entry, dict):
             return None

@@ -291,7 +291,9 @@ def model_versions_install(*, activate_default: bool = True) -> ModelVersion:
     """Register every model version found under ``ECG_MODELS_DIR`` (hash-checked), and make
     the directory's default the active one when none is active. Returns the active version.
 
-    Idempotent: `make run`, the web container's start and a fresh worker all call it.
+    Idempotent: `make run`, the web container's start and a fresh worker all call it. An
+    active version that can no longer be served (removed, or made for an older engine) is
+    replaced by the default.
     """
     from diagnosis import inference
 
@@ -301,6 +303,12 @@ def model_versions_install(*, activate_default: bool = True) -> ModelVersion:
             version=metadata["version"], defaults={"directory": directory, "metadata": metadata}
         )
     active = ModelVersion.objects.select_for_update().filter(is_active=True).first()
+    if active is not None and active.directory not in {d for d, _ in versions}:
+        # The active version is gone or was made for an older engine (an upgrade): the
+        # shipped default takes over; the old row stays for the history that names it.
+        active.is_active = False
+        active.save(update_fields=["is_active"])
+        active = None
     if active is None and activate_default:
         active = ModelVersion.objects.get(directory=default_directory)
         active.is_active = True

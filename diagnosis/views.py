@@ -36,7 +36,11 @@ def result_context(analysis: Analysis) -> dict[str, object]:
     """Everything the result page, its live fragment and the report show."""
     result = analysis.result or {}
     metrics = (
-        analysis.model_version.class_metrics(analysis.label) if analysis.model_version else None
+        analysis.model_version.class_metrics(
+            analysis.label, beat_picture=result.get("input") == "beat_image"
+        )
+        if analysis.model_version
+        else None
     )
     probabilities = result.get("probabilities") or {}
     return {

@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -91,13 +92,22 @@ def _train(args: argparse.Namespace) -> int:
         print(f"error: {out} exists; pass --force to overwrite", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
+    recipe = replace(train.RECIPE, epochs=args.epochs or train.RECIPE.epochs, seed=args.seed)
+
+    def progress(event: dict[str, Any]) -> None:
+        if event.get("phase") == "epoch_end":
+            print(
+                f"{event['model']} model: epoch {event['epoch']}/{event['epochs']} "
+                f"loss {event['loss']:.4f} accuracy {event['accuracy']:.4f}",
+                flush=True,
+            )
+
     meta = train.train_shipped(
         out,
         data_dir=data_dir,
         cache_dir=Path(args.cache) if args.cache else None,
-        epochs=args.epochs,
-        seed=args.seed,
-        log=lambda s: print(s, flush=True),
+        recipe=recipe,
+        progress=progress,
     )
     print(f"wrote {out} ({', '.join(meta['files'])}) in {time.perf_counter() - t0:.0f} s")
     return 0
@@ -159,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="print the contract JSON")
     c.set_defaults(func=_classify)
     for name, fn, helptext in (
-        ("train", _train, "train the inter-patient model on DS1 (+paced beats)"),
+        ("train", _train, "train a model version (record and beat models) on DS1 (+paced beats)"),
         ("evaluate", _evaluate, "DS2 inter-patient (and optionally intra-patient) benchmark"),
     ):
         s = sub.add_parser(name, help=helptext)
@@ -172,8 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--out", help="output directory")
         s.set_defaults(func=fn)
         if name == "train":
-            s.add_argument("--version", default="ecg-cnn-1.0.0")
-            s.add_argument("--epochs", type=int, default=12)
+            s.add_argument("--version", default="ecg-cnn-2.0.0")
+            s.add_argument(
+                "--epochs", type=int, help="epochs per model (default: the shipped recipe's)"
+            )
             s.add_argument("--seed", type=int, default=0)
             s.add_argument("--force", action="store_true")
         else:

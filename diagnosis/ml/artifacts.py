@@ -13,13 +13,19 @@ import os
 from pathlib import Path
 from typing import Any
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 METADATA = "metadata.json"
 DEFAULT_FILE = "DEFAULT"
 
 
 class ModelIntegrityError(RuntimeError):
     """A model file is missing or its sha256 differs from metadata.json."""
+
+
+class UnsupportedFormatError(ModelIntegrityError):
+    """A model version written for another engine (its metadata ``format_version`` differs):
+    format 1 versions had one network and absolute-seconds RR features, which this engine
+    no longer computes."""
 
 
 def repo_root() -> Path:
@@ -69,9 +75,9 @@ def load_metadata(model_dir: Path, *, verify: bool = True) -> dict[str, Any]:
     """
     meta = json.loads((model_dir / METADATA).read_text())
     if meta.get("format_version") != FORMAT_VERSION:
-        raise ModelIntegrityError(
+        raise UnsupportedFormatError(
             f"{model_dir}: metadata format {meta.get('format_version')!r}, "
-            f"expected {FORMAT_VERSION}"
+            f"expected {FORMAT_VERSION} (a version made for an older engine cannot be used)"
         )
     if verify:
         for name, info in meta["files"].items():

@@ -2,8 +2,7 @@
 
 Why: the model must read beats from other recorders (time/amplitude differences, noise,
 residual baseline) and beats traced from uploaded plots (line width, anti-aliasing, margins,
-small shifts and scale, JPEG-like noise, a peak cropped by the plot border), and it must work
-without record context (a single uploaded beat has no RR intervals).
+small shifts and scale, JPEG-like noise, a peak cropped by the plot border).
 """
 
 from __future__ import annotations
@@ -39,11 +38,14 @@ def time_warp(wide: np.ndarray, rng: np.random.Generator, strength: float = 1.0)
     return (wide[rows, i0] * (1 - f) + wide[rows, i0 + 1] * f).astype(np.float32)
 
 
-def augment_images(wide: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def augment_images(wide: np.ndarray, rng: np.random.Generator, *, plots: bool) -> np.ndarray:
     """Augmented beat images from wide windows.
 
     Args:
         wide: (k, WIDE_PRE + WIDE_POST) beat windows in millivolts.
+        plots: add the variations of a traced picture (cropped peak, margins, line width,
+            hard edges, JPEG noise); False for the record model, which only sees beats the
+            engine draws itself.
     Returns:
         (k, H, W) float32 images.
     """
@@ -59,6 +61,8 @@ def augment_images(wide: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         + noisy * rng.normal(0, 1, w.shape).astype(np.float32) * rng.uniform(0, 0.03, (k, 1)) * rngs
     )
     norm = render.normalise(w)
+    if not plots:
+        return render.render(norm, normalised=True)
     # A peak cropped by the plot border: clip the top (or bottom) and renormalise.
     crop = np.asarray(rng.random(k) < 0.12)
     if crop.any():
@@ -84,10 +88,3 @@ def augment_images(wide: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         noise += np.repeat(np.repeat(blocks, 8, axis=1), 8, axis=2)
         img[jp] = np.clip(img[jp] + noise, 0, 1)
     return img
-
-
-def drop_context(ctx: np.ndarray, rng: np.random.Generator, p: float = 0.3) -> np.ndarray:
-    """Zero the whole context vector (flag included) for a random share ``p`` of beats."""
-    out = ctx.copy()
-    out[rng.random(len(ctx)) < p] = 0.0
-    return out

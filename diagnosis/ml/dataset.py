@@ -152,13 +152,17 @@ def read_mitdb_lead(data_dir: Path, record: str) -> tuple[np.ndarray, float, str
 
 
 def record_beats(data_dir: Path, record: str, cache_dir: Path | None = None) -> RecordBeats:
-    """Run the engine front end on one MIT-BIH record and label detections (cached)."""
+    """Run the engine front end on one MIT-BIH record and label detections.
+
+    The detections and windows are cached; the record context is computed from them on every
+    load (cheap), so a change of context features never reads a stale cache.
+    """
     cache = cache_dir / f"{record}.npz" if cache_dir else None
     if cache is not None and cache.exists():
         z = np.load(cache)
-        return RecordBeats(
-            record, *(z[k] for k in ("peaks", "wide", "context", "symbol", "rs", "rsym"))
-        )
+        peaks, wide = z["peaks"], z["wide"]
+        ctx = sig.record_context(peaks, wide[:, sig.WIDE_PRE - sig.PRE : sig.WIDE_PRE + sig.POST])
+        return RecordBeats(record, peaks, wide, ctx, z["symbol"], z["rs"], z["rsym"])
     import wfdb
 
     x, fs, _ = read_mitdb_lead(data_dir, record)
@@ -178,7 +182,5 @@ def record_beats(data_dir: Path, record: str, cache_dir: Path | None = None) -> 
     out = RecordBeats(record, peaks, wide, ctx, symbol, rs, rsym.astype("<U1"))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            cache, peaks=peaks, wide=wide, context=ctx, symbol=symbol, rs=rs, rsym=out.ref_symbol
-        )
+        np.savez(cache, peaks=peaks, wide=wide, symbol=symbol, rs=rs, rsym=out.ref_symbol)
     return out

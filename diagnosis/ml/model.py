@@ -1,4 +1,4 @@
-"""The CNN: a beat image plus an optional record-context vector -> 8 class probabilities.
+"""The CNNs: a beat image (plus, for records, its record context) -> 8 class probabilities.
 
 Kept small on purpose (~3 M multiply-adds per beat) so a 2-core CPU trains it in minutes and
 serves ~2,000 beats in well under a second through LiteRT. Imports TensorFlow: use only for
@@ -15,21 +15,19 @@ from diagnosis.ml.render import CHANNELS, H, W
 from diagnosis.ml.signal import N_CONTEXT
 
 
-def build_model(n_classes: int = len(CLASSES), seed: int = 0) -> Any:
-    """Keras functional model with inputs ``image`` (H, W, 2) and ``context`` (N_CONTEXT,).
+def build_model(*, with_context: bool, n_classes: int = len(CLASSES), seed: int = 0) -> Any:
+    """The record model (``with_context``) or the single-beat-picture model.
 
-    Image channel 0 is the beat, channel 1 the record's dominant beat drawn the same way
-    (zeros without record context), so morphology is judged relative to the patient.
-
-    The context branch sees RR timing and template similarity; its last component is the
-    availability flag, so the network learns to rely on the image alone when it is 0.
+    Record model: inputs ``image`` (H, W, 2), channel 0 the beat and channel 1 the record's
+    dominant beat drawn the same way (morphology judged relative to the patient), and
+    ``context`` (N_CONTEXT,), RR ratios and template similarity. Beat model: input ``image``
+    (H, W, 1) only, because a picture of one beat has neither timing nor a record to compare.
     """
     import keras
     from keras import layers
 
     keras.utils.set_random_seed(seed)
-    img = keras.Input((H, W, CHANNELS), name="image")
-    ctx = keras.Input((N_CONTEXT,), name="context")
+    img = keras.Input((H, W, CHANNELS if with_context else 1), name="image")
 
     def conv(x: Any, filters: int, k: int, stride: int = 1) -> Any:
         x = layers.Conv2D(filters, k, strides=stride, padding="same", use_bias=False)(x)
@@ -44,13 +42,18 @@ def build_model(n_classes: int = len(CLASSES), seed: int = 0) -> Any:
     x = layers.MaxPooling2D()(x)  # 4x4
     x = layers.Flatten()(x)
     x = layers.Dense(64, activation="relu")(x)
-    c = layers.Dense(32, activation="relu")(ctx)
-    c = layers.Dense(32, activation="relu")(c)
-    z = layers.Concatenate()([x, c])
-    z = layers.Dropout(0.4)(z)
+    inputs = [img]
+    if with_context:
+        ctx = keras.Input((N_CONTEXT,), name="context")
+        inputs.append(ctx)
+        c = layers.Dense(32, activation="relu")(ctx)
+        c = layers.Dense(32, activation="relu")(c)
+        x = layers.Concatenate()([x, c])
+    z = layers.Dropout(0.4)(x)
     z = layers.Dense(64, activation="relu")(z)
     out = layers.Dense(n_classes, activation="softmax", name="probs")(z)
-    return keras.Model([img, ctx], out, name="ecg_beat_cnn")
+    name = "ecg_record_beat_cnn" if with_context else "ecg_beat_picture_cnn"
+    return keras.Model(inputs, out, name=name)
 
 
 def export_tflite(model: Any, path: Path) -> Path:

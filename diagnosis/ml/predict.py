@@ -12,12 +12,13 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from diagnosis.ml import artifacts, quality, render, rhythm
+from diagnosis.ml import adapt, artifacts, quality, render, rhythm
 from diagnosis.ml import signal as sig
 from diagnosis.ml.classes import CLASS_AAMI, CLASSES
 from diagnosis.ml.errors import InputError
@@ -75,23 +76,28 @@ class _Runner:
             self.it.allocate_tensors()
             # The delegate reports itself on first use, so run once while silenced.
             self.it.invoke()
-        # Inputs are told apart by rank: image (b, H, W, 1), context (b, N_CONTEXT).
+        # Inputs are told apart by rank: image (b, H, W, c), context (b, N_CONTEXT); the beat
+        # model has no context input.
         self.img_idx = next(d["index"] for d in details if len(d["shape"]) == 4)
-        self.ctx_idx = next(d["index"] for d in details if len(d["shape"]) == 2)
+        self.ctx_idx = next((d["index"] for d in details if len(d["shape"]) == 2), None)
         self.out_idx = self.it.get_output_details()[0]["index"]
 
-    def __call__(self, images: np.ndarray, context: np.ndarray) -> np.ndarray:
+    def __call__(self, images: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
         n = len(images)
         out = np.empty((n, len(CLASSES)), dtype=np.float32)
         for i in range(0, n, self.batch):
             img = images[i : i + self.batch]
-            ctx = context[i : i + self.batch]
             m = len(img)
             if m < self.batch:
                 img = np.concatenate((img, np.zeros((self.batch - m, *img.shape[1:]), np.float32)))
-                ctx = np.concatenate((ctx, np.zeros((self.batch - m, ctx.shape[1]), np.float32)))
             self.it.set_tensor(self.img_idx, np.ascontiguousarray(img, dtype=np.float32))
-            self.it.set_tensor(self.ctx_idx, np.ascontiguousarray(ctx, dtype=np.float32))
+            if self.ctx_idx is not None and context is not None:
+                ctx = context[i : i + self.batch]
+                if m < self.batch:
+                    ctx = np.concatenate(
+                        (ctx, np.zeros((self.batch - m, ctx.shape[1]), np.float32))
+                    )
+                self.it.set_tensor(self.ctx_idx, np.ascontiguousarray(ctx, dtype=np.float32))
             self.it.invoke()
             out[i : i + m] = self.it.get_tensor(self.out_idx)[:m]
         return out
@@ -121,18 +127,73 @@ def curve_to_window(curve: np.ndarray) -> np.ndarray:
     return np.interp(t, np.arange(c.size), c).astype(np.float32)
 
 
+@dataclass
+class Analysis:
+    """Everything the engine works out about one recording, at :data:`sig.FS`."""
+
+    front: sig.FrontEnd
+    raw_probs: np.ndarray  # (k, 8) record-model output
+    probs: np.ndarray  # (k, 8) after the decision rule's V veto and adaptation
+    decided: list[str]  # labels under the decision rule, before the AF gate
+    labels: list[str]  # the labels shown: AF gate applied (noise beats keep theirs)
+    conf: np.ndarray  # (k,) probability of the label (NOR + APC for gated beats)
+    gated: list[int]  # beats relabelled APC -> NOR by the AF gate
+    segments: list[quality.Segment]
+    rhythm: rhythm.RhythmResult
+    missing360: np.ndarray | None
+
+
+def decide(probs: np.ndarray, decision: dict[str, Any]) -> np.ndarray:
+    """Class index of each beat under a version's decision rule (metadata ``decision``): APC
+    when p(APC) >= ``apc_min``, else the most probable class other than APC (``apc_min``
+    None: the most probable class); PAB is never chosen when ``allow_pab`` is False."""
+    if len(probs) == 0:
+        return np.zeros(0, dtype=np.int64)
+    p = probs.copy()
+    if decision.get("allow_pab", True) is False:
+        p[:, CLASSES.index("PAB")] = -1.0
+    if decision.get("apc_min") is None:
+        return p.argmax(axis=1).astype(np.int64)
+    apc = CLASSES.index("APC")
+    rest = p.copy()
+    rest[:, apc] = -1.0
+    top = rest.argmax(axis=1)
+    return np.where(p[:, apc] >= float(decision["apc_min"]), apc, top).astype(np.int64)
+
+
+def v_veto(probs: np.ndarray, context: np.ndarray, rule: dict[str, Any] | None) -> np.ndarray:
+    """Patient-relative rule, used only when cross-validation chose it: a beat whose QRS
+    matches the record's dominant beat (correlation > ``qrs_corr_min``) and that is not early
+    (pre-RR / previous mean - 1 > ``pre_ratio_min``) is not ventricular; its PVC/VEB
+    probabilities become 0 and the rest is renormalised."""
+    if not rule or len(probs) == 0:
+        return probs
+    names = list(sig.CONTEXT_FEATURES)
+    fire = (context[:, names.index("qrs_corr_with_record_template")] > rule["qrs_corr_min"]) & (
+        context[:, names.index("pre_over_prev")] > rule["pre_ratio_min"]
+    )
+    if not fire.any():
+        return probs
+    out = probs.copy()
+    v_cols = [CLASSES.index(c) for c in ("PVC", "VEB")]
+    out[np.ix_(fire, v_cols)] = 0.0
+    out[fire] /= np.maximum(out[fire].sum(axis=1, keepdims=True), 1e-9)
+    return out
+
+
 class Classifier:
-    """A loaded, hash-verified model version; reusable and cheap to call."""
+    """A loaded, hash-verified model version (record and beat networks); reusable."""
 
     def __init__(self, model_dir: Path, metadata: dict[str, Any], threads: int = 2) -> None:
         self.model_dir = model_dir
         self.metadata = metadata
         self.version: str = metadata["version"]
         self.threshold: float = float(metadata["uncertainty"]["threshold"])
-        self.v_veto: dict[str, Any] | None = metadata.get("postprocess", {}).get("v_veto")
-        path = model_dir / metadata["serving_file"]
-        self._batch = _Runner(path, BATCH, threads)
-        self._single = _Runner(path, 1, 1)
+        self.decision: dict[str, Any] = metadata["decision"]
+        files = metadata["serving_files"]
+        self._record = _Runner(model_dir / files["record"], BATCH, threads)
+        # A cross-validation fold has no beat network; every shipped version has one.
+        self._beat = _Runner(model_dir / files["beat"], 1, 1) if "beat" in files else None
 
     @classmethod
     def load(cls, model_dir: str | Path | None = None, *, threads: int = 2) -> Classifier:
@@ -142,50 +203,73 @@ class Classifier:
         return cls(d, artifacts.load_metadata(d, verify=True), threads=threads)
 
     # -- low level -------------------------------------------------------------------------
-    def predict_proba(self, images: np.ndarray, context: np.ndarray) -> np.ndarray:
-        """Class probabilities.
+    def record_proba(self, images: np.ndarray, context: np.ndarray) -> np.ndarray:
+        """Record-model probabilities: images (k, H, W, 2) from ``render.model_input`` with the
+        record template, context (k, N_CONTEXT). Returns (k, 8), columns in ``CLASSES``."""
+        return self._record(images, context)
 
-        Args:
-            images: (k, H, W, CHANNELS) float32 from :func:`render.model_input`.
-            context: (k, N_CONTEXT) float32 (zeros when unavailable).
-        Returns:
-            (k, 8) float32, columns in ``CLASSES`` order.
-        """
-        runner = self._single if len(images) == 1 else self._batch
-        return runner(images, context)
+    def beat_proba(self, images: np.ndarray) -> np.ndarray:
+        """Beat-model probabilities: images (k, H, W, 1). Returns (k, 8)."""
+        if self._beat is None:
+            raise RuntimeError(f"model {self.version} has no beat network")
+        return np.concatenate([self._beat(images[i : i + 1]) for i in range(len(images))])
 
     def classify_windows(self, windows: np.ndarray, context: np.ndarray) -> np.ndarray:
-        """Probabilities for all (k, WIN) beat windows of one record at 360 Hz with their
-        (k, N_CONTEXT) context; the record template is the median of these windows."""
+        """Record-model probabilities (before any decision rule) for all (k, WIN) beat windows
+        of one record at 360 Hz with their (k, N_CONTEXT) context; the record template is the
+        median of these windows."""
         if len(windows) == 0:
             return np.zeros((0, len(CLASSES)), np.float32)
-        template = sig.record_template(windows)
-        img = render.model_input(render.render(windows), template, context[:, -1] > 0)
-        return self.apply_v_veto(self.predict_proba(img, context), context)
+        img = render.model_input(render.render(windows), sig.record_template(windows))
+        return self.record_proba(img, context)
 
-    def apply_v_veto(self, probs: np.ndarray, context: np.ndarray) -> np.ndarray:
-        """Patient-relative rule: a beat whose QRS matches the record's dominant beat and that
-        is not early is not ventricular (why: the CNN, trained on few patients per bundle
-        branch block type, calls some unseen patients' dominant wide-QRS beats PVC; in DS1
-        only ~0.1 % of ventricular beats meet this rule). Thresholds are in metadata."""
-        if not self.v_veto or len(probs) == 0:
-            return probs
-        names = list(sig.CONTEXT_FEATURES)
-        fire = (
-            (context[:, -1] > 0)
-            & (
-                context[:, names.index("qrs_corr_with_record_template")]
-                > self.v_veto["qrs_corr_min"]
-            )
-            & (context[:, names.index("pre_over_local_minus_1")] > self.v_veto["pre_ratio_min"])
+    def analyse(self, x: np.ndarray, fs: float, decision: dict[str, Any] | None = None) -> Analysis:
+        """Front end, quality, record-model probabilities, decision, rhythm and AF gate.
+
+        Args:
+            x: (n,) ECG in millivolts at ``fs`` Hz, NaN where missing (at least one valid).
+            decision: override of the version's decision rule (cross-validation uses this).
+        """
+        missing = ~np.isfinite(x)
+        if missing.any():
+            ok = np.nonzero(~missing)[0]
+            x = np.interp(np.arange(len(x)), ok, x[ok])
+        front = sig.front_end(x, fs)
+        missing360 = (
+            missing[
+                np.minimum((np.arange(len(front.x360)) * fs / sig.FS).astype(np.int64), len(x) - 1)
+            ]
+            if missing.any()
+            else None
         )
-        if not fire.any():
-            return probs
-        out = probs.copy()
-        v_cols = [CLASSES.index(c) for c in ("PVC", "VEB")]
-        out[np.ix_(fire, v_cols)] = 0.0
-        out[fire] /= np.maximum(out[fire].sum(axis=1, keepdims=True), 1e-9)
-        return out
+        segments = quality.assess(front.x360, front.xc, front.peaks, missing360)
+        rule = decision or self.decision
+        raw = self.classify_windows(front.windows, front.context)
+        probs = v_veto(raw, front.context, rule.get("v_veto"))
+        if rule.get("adapt_alpha"):
+            probs = adapt.adapt(probs, adapt.clusters(front.windows), float(rule["adapt_alpha"]))
+        top = decide(probs, rule)
+        conf = probs[np.arange(len(top)), top] if len(top) else np.zeros(0, np.float32)
+        labels = [CLASSES[int(i)] for i in top]
+        decided = list(labels)
+        rhythm_result = rhythm.analyse(front.peaks, labels, segments, front.xc, missing360)
+        # AF gate: in atrial fibrillation every beat comes early; earliness is not an APC. A
+        # supraventricular beat conducted in AF is a normal (N) beat: it becomes NOR, with the
+        # probability that it is supraventricular (NOR + APC) as its confidence.
+        gated = [
+            i
+            for i, code in enumerate(labels)
+            if code in rhythm.S_LABELS and rhythm_result.beat_rhythm[i] == "AFIB"
+        ]
+        if gated:
+            supraventricular = [CLASSES.index(c) for c in ("NOR", *rhythm.S_LABELS)]
+            conf = conf.copy()
+            conf[gated] = np.minimum(probs[np.ix_(gated, supraventricular)].sum(axis=1), 1.0)
+            for i in gated:
+                labels[i] = "NOR"
+        return Analysis(
+            front, raw, probs, decided, labels, conf, gated, segments, rhythm_result, missing360
+        )
 
     # -- contract API ----------------------------------------------------------------------
     def classify_signal(
@@ -211,39 +295,11 @@ class Classifier:
             raise InputError(
                 f"The recording is too short: at least {MIN_RECORD_S:g} seconds are needed."
             )
-        missing = ~np.isfinite(x)
-        if missing.all():
+        if not np.isfinite(x).any():
             raise InputError("The recording holds no valid samples.")
-        if missing.any():
-            ok = np.nonzero(~missing)[0]
-            x = np.interp(np.arange(len(x)), ok, x[ok])
-        front = sig.front_end(x, fs)
-        x360, xc, peaks = front.x360, front.xc, front.peaks
-        missing360 = (
-            missing[np.minimum((np.arange(len(x360)) * fs / sig.FS).astype(np.int64), len(x) - 1)]
-            if missing.any()
-            else None
-        )
-        segments = quality.assess(x360, xc, peaks, missing360)
-        probs = self.classify_windows(front.windows, front.context)
-        top = probs.argmax(axis=1) if len(probs) else np.zeros(0, dtype=np.int64)
-        conf = probs.max(axis=1) if len(probs) else np.zeros(0, dtype=np.float32)
-        labels = [CLASSES[int(i)] for i in top]
-        rhythm_result = rhythm.analyse(peaks, labels, segments, xc, missing360)
-        # AF gate: in atrial fibrillation every beat comes early; earliness is not an APC. A
-        # supraventricular beat conducted in AF is a normal (N) beat: it becomes NOR, with the
-        # probability that it is supraventricular (NOR + APC) as its confidence.
-        gated = [
-            i
-            for i, code in enumerate(labels)
-            if code in rhythm.S_LABELS and rhythm_result.beat_rhythm[i] == "AFIB"
-        ]
-        if gated:
-            supraventricular = [CLASSES.index(c) for c in ("NOR", *rhythm.S_LABELS)]
-            conf = conf.copy()
-            conf[gated] = np.minimum(probs[np.ix_(gated, supraventricular)].sum(axis=1), 1.0)
-            for i in gated:
-                labels[i] = "NOR"
+        a = self.analyse(x, fs)
+        x360, peaks, labels, conf, gated = a.front.x360, a.front.peaks, a.labels, a.conf, a.gated
+        rhythm_result, segments = a.rhythm, a.segments
         scale = fs / sig.FS
         samples = np.clip(np.round(peaks * scale).astype(np.int64), 0, len(x) - 1)
         noise = rhythm_result.noise_beats
@@ -325,7 +381,7 @@ class Classifier:
         )
 
     def classify_beat_waveform(self, curve: np.ndarray) -> dict[str, Any]:
-        """Classify one beat traced from an image (no RR context: the model runs image-only).
+        """Classify one beat traced from an image with the beat model (a picture has no timing).
 
         Args:
             curve: (n,) float values in [0, 1], 1 = top, from ``image.read_beat_image``.
@@ -334,8 +390,7 @@ class Classifier:
             "uncertain", "model"}``.
         """
         window = curve_to_window(curve)
-        image = render.model_input(render.render(window[None, :]), None, np.zeros(1, bool))
-        probs = self.predict_proba(image, np.zeros((1, sig.N_CONTEXT), np.float32))[0]
+        probs = self.beat_proba(render.model_input(render.render(window[None, :]), None))[0]
         k = int(probs.argmax())
         return {
             "input": "beat_image",

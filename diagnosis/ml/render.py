@@ -20,7 +20,7 @@ W: int = 64
 SPC: int = WIN // W
 #: Default drawing style, the style used for inference.
 MARGIN: float = 4.0
-#: Input channels: the beat, and the record's dominant beat (zeros when unknown).
+#: Input channels of the record model: the beat, and the record's dominant beat.
 CHANNELS: int = 2
 HALF_WIDTH: float = 0.8
 
@@ -96,23 +96,26 @@ def render(
     return np.clip(hw + 0.5 - dist, 0.0, 1.0).astype(np.float32)
 
 
-def model_input(
-    beats: np.ndarray, template: np.ndarray | None, has_context: np.ndarray
-) -> np.ndarray:
-    """Stack beat images with the record template image into the CNN input.
+def model_input(beats: np.ndarray, template: np.ndarray | None) -> np.ndarray:
+    """The CNN image input.
 
     Args:
         beats: (k, H, W) rendered beats.
-        template: (WIN,) the record's dominant beat window, or None (single beat image).
-        has_context: (k,) bool; the template channel is zero where False.
+        template: the record's dominant beat window (WIN,) shared by all beats, or (k, WIN)
+            one per beat, for the record model; None for the beat-picture model.
     Returns:
-        (k, H, W, CHANNELS) float32.
+        (k, H, W, CHANNELS) float32 with the template image in channel 1, or (k, H, W, 1)
+        without a template.
     """
+    if template is None:
+        return np.asarray(beats, np.float32)[..., None]
     out = np.zeros((*beats.shape, CHANNELS), np.float32)
     out[..., 0] = beats
-    if template is not None:
-        t = render(np.asarray(template, np.float32)[None, :])[0]
-        out[np.asarray(has_context, bool), :, :, 1] = t
+    t = np.asarray(template, np.float32)
+    if t.ndim == 1:
+        out[..., 1] = render(t[None, :])[0]
+    else:
+        out[..., 1] = render(t)
     return out
 
 

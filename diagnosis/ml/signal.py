@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 from scipy import signal as sps
-from scipy.ndimage import uniform_filter1d
+from scipy.ndimage import percentile_filter, uniform_filter1d
 
 #: Internal sampling rate in Hz.
 FS: float = 360.0
@@ -25,20 +25,30 @@ WIN: int = PRE + POST
 WIDE_PRE: int = 128
 WIDE_POST: int = 200
 
-#: Record-context vector: RR timing plus similarity to the record's dominant beat, and a
-#: final availability flag (0 = no context, e.g. a single uploaded beat image).
+#: Record-context vector of the record model: RR timing as ratios (no absolute seconds, so a
+#: premature beat looks the same in a slow and in a fast heart) and similarity to the record's
+#: dominant beat. References, each from the record itself:
+#: ``prev``: mean of the previous 8 intervals only (a centred mean would include the beat);
+#: ``sinus``: 90th percentile of the 41 intervals around the beat (the underlying sinus rate
+#: even when ectopic beats outnumber sinus ones, as in MIT-BIH 232);
+#: ``window``: mean RR over 5 minutes around the beat, pauses included.
 CONTEXT_FEATURES: tuple[str, ...] = (
-    "pre_rr_s",
-    "post_rr_s",
-    "local_rr_s",
-    "pre_over_local_minus_1",
-    "post_over_local_minus_1",
-    "pre_over_post_minus_1",
-    "local_over_record_minus_1",
+    "pre_over_prev",
+    "post_over_prev",
+    "pre_over_post",
+    "pre_over_sinus",
+    "post_over_sinus",
+    "pre_over_window",
+    "post_over_window",
+    "prev_over_window",
     "qrs_corr_with_record_template",
     "beat_corr_with_record_template",
-    "context_available",
 )
+#: Intervals of the causal reference, beats of the sinus reference, seconds of the window.
+PREV_BEATS: int = 8
+SINUS_BEATS: int = 41
+SINUS_PERCENTILE: float = 90.0
+WINDOW_S: float = 300.0
 N_CONTEXT: int = len(CONTEXT_FEATURES)
 
 
@@ -225,45 +235,73 @@ def record_template(windows: np.ndarray) -> np.ndarray:
     return np.median(np.asarray(windows, dtype=np.float32), axis=0)
 
 
+def rr_references(peaks: np.ndarray, fs: float = FS) -> dict[str, np.ndarray]:
+    """Per-beat RR intervals and the record's own references for them, in seconds.
+
+    Args:
+        peaks: (k,) R-peak indices at ``fs``, k >= 2, increasing.
+    Returns:
+        ``pre``, ``post``, ``prev``, ``sinus``, ``window``: (k,) float64 seconds (see
+        :data:`CONTEXT_FEATURES`); the first beat's ``pre`` is its ``post`` and the last
+        beat's ``post`` its ``pre``.
+    """
+    t = np.asarray(peaks, dtype=np.float64) / fs
+    rr = np.diff(t)
+    pre = np.concatenate(([rr[0]], rr))
+    post = np.concatenate((rr, [rr[-1]]))
+    # Mean of the PREV_BEATS intervals before this beat's own (fewer at the start).
+    csum = np.concatenate(([0.0], np.cumsum(pre)))
+    i = np.arange(len(pre))
+    lo = np.maximum(i - PREV_BEATS, 0)
+    n_prev = i - lo
+    prev = np.where(n_prev > 0, (csum[i] - csum[lo]) / np.maximum(n_prev, 1), pre)
+    sinus = percentile_filter(
+        pre, SINUS_PERCENTILE, size=min(SINUS_BEATS, len(pre)), mode="nearest"
+    )
+    # Mean RR over the window = its time span over its intervals (pauses count in full).
+    first = np.searchsorted(t, t - WINDOW_S / 2, side="left")
+    last = np.searchsorted(t, t + WINDOW_S / 2, side="right") - 1
+    n_int = last - first
+    window = np.where(n_int > 0, (t[last] - t[first]) / np.maximum(n_int, 1), pre)
+    return {"pre": pre, "post": post, "prev": prev, "sinus": sinus, "window": window}
+
+
 def record_context(peaks: np.ndarray, windows: np.ndarray, fs: float = FS) -> np.ndarray:
-    """Per-beat record context: RR timing (why: premature beats are defined by timing) and
-    correlation with the record's median beat (why: ectopic beats differ from the patient's
-    dominant morphology, which generalises across patients better than absolute shape).
+    """Per-beat record context: RR ratios to the record's own references (why: premature beats
+    are defined by timing relative to the person's rhythm) and correlation with the record's
+    median beat (why: ectopic beats differ from the patient's dominant morphology, which
+    generalises across patients better than absolute shape).
 
     Args:
         peaks: (k,) R-peak indices at ``fs``.
         windows: (k, WIN) beat windows from :func:`beat_windows` (R at column PRE).
     Returns:
-        (k, N_CONTEXT) float32, columns as in :data:`CONTEXT_FEATURES`; last column is 1.
+        (k, N_CONTEXT) float32, columns as in :data:`CONTEXT_FEATURES`; ratios r are given as
+        r - 1 clipped to [-1, 3]. A single beat has no timing: its ratios are 0 (on time).
     """
     k = len(peaks)
     out = np.zeros((k, N_CONTEXT), dtype=np.float32)
     if k == 0:
         return out
-    if k == 1:
-        out[:, -1] = 0.0  # one beat gives no timing context
-        return out
-    rr = np.diff(peaks).astype(np.float64) / fs
-    pre = np.concatenate(([rr[0]], rr))
-    post = np.concatenate((rr, [rr[-1]]))
-    # Local rhythm: mean RR of the ~10 surrounding intervals (robust to one premature beat).
-    local = uniform_filter1d(pre, size=min(11, len(pre)), mode="nearest")
-    rec = float(np.median(rr))
-    out[:, 0] = np.clip(pre, 0, 3)
-    out[:, 1] = np.clip(post, 0, 3)
-    out[:, 2] = np.clip(local, 0, 3)
-    out[:, 3] = np.clip(pre / local - 1, -1, 3)
-    out[:, 4] = np.clip(post / local - 1, -1, 3)
-    out[:, 5] = np.clip(pre / post - 1, -1, 3)
-    out[:, 6] = np.clip(local / rec - 1, -1, 3)
-    # (A local median RR and an RR-irregularity feature were tried: they made the APCs of
-    # record 232, which outnumber its sinus beats, look like normal rhythm.)
+    if k >= 2:
+        r = rr_references(peaks, fs)
+        pairs = (
+            ("pre", "prev"),
+            ("post", "prev"),
+            ("pre", "post"),
+            ("pre", "sinus"),
+            ("post", "sinus"),
+            ("pre", "window"),
+            ("post", "window"),
+            ("prev", "window"),
+        )
+        for col, (a, b) in enumerate(pairs):
+            out[:, col] = np.clip(r[a] / np.maximum(r[b], 1e-6) - 1.0, -1.0, 3.0)
     w = np.asarray(windows, dtype=np.float64)
     template = record_template(w)
     q = slice(PRE - int(0.1 * fs), PRE + int(0.1 * fs))
-    out[:, 7] = _corr(w[:, q], template[q])
-    out[:, 8] = _corr(w, template)
-    out[:, 9] = 1.0
+    out[:, 8] = _corr(w[:, q], template[q])
+    out[:, 9] = _corr(w, template)
     return out
 
 

@@ -16,7 +16,7 @@ from diagnosis.ml import retrain
 from diagnosis.ml import signal as sig
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ROOT / "models" / "ecg-cnn-1.0.0"
+SHIPPED = ROOT / "models" / (ROOT / "models" / "DEFAULT").read_text().strip()
 CLASS_SHAPES = ("NOR", "PVC", "LBB", "APC")
 
 

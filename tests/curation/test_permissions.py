@@ -6,6 +6,7 @@ import pytest
 
 from diagnosis.curation_models import ImportBatch, TrainingRun
 from diagnosis.models import LabeledExample, ModelVersion
+from tests.curation.conftest import SHIPPED
 from tests.factories import AdminFactory, AnalysisFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def unchanged(o) -> None:
     assert LabeledExample.objects.get(pk=o["example"].pk).status == "pending"
     assert TrainingRun.objects.get(pk=o["run"].pk).status == "queued"
     assert TrainingRun.objects.count() == 1
-    assert ModelVersion.objects.get(is_active=True).version == "ecg-cnn-1.0.0"
+    assert ModelVersion.objects.get(is_active=True).version == SHIPPED.name
 
 
 def call(client, method, url, o):

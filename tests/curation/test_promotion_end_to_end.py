@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from diagnosis.curation_models import AuditEvent
 from diagnosis.models import Analysis, ModelVersion
+from tests.curation.conftest import SHIPPED
 from tests.diagnosis import ecg_files
 from tests.e2e.conftest import app_uses_broker, wait_for
 
@@ -41,19 +42,19 @@ def test_promotion_and_rollback_reach_the_worker_on_its_next_job(
     alt = ModelVersion.objects.get(version="ecg-cnn-alt")
     with app_uses_broker(shared_redis_url):
         first = classify(api, ecg_files.beat_png("N"), "one.png")
-        assert first.model_version.version == "ecg-cnn-1.0.0"
-        assert first.result["model"] == "ecg-cnn-1.0.0"
+        assert first.model_version.version == SHIPPED.name
+        assert first.result["model"] == SHIPPED.name
 
         client.post(f"/analyses/curation/models/{alt.pk}/activate/")
         assert ModelVersion.objects.get(is_active=True) == alt
         second = classify(api, ecg_files.beat_png("A"), "two.png")
         assert second.model_version == alt and second.result["model"] == "ecg-cnn-alt"
 
-        shipped = ModelVersion.objects.get(version="ecg-cnn-1.0.0")
+        shipped = ModelVersion.objects.get(version=SHIPPED.name)
         client.post(f"/analyses/curation/models/{shipped.pk}/activate/")
         third = classify(api, ecg_files.wfdb_zip(), "three.zip")
         assert third.model_version == shipped
     first.refresh_from_db()
-    assert first.model_version.version == "ecg-cnn-1.0.0"  # history keeps its version
+    assert first.model_version.version == SHIPPED.name  # history keeps its version
     actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
     assert actions == ["model.promote", "model.rollback"]

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from diagnosis.curation_models import TrainingRun
 from diagnosis.models import LabeledExample, ModelVersion
-from tests.curation.conftest import labeled_images_zip
+from tests.curation.conftest import SHIPPED, labeled_images_zip
 from tests.e2e.conftest import app_uses_broker, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -39,21 +39,23 @@ def test_a_small_run_on_the_training_worker_produces_a_candidate_with_metrics(
 
         wait_for(finished, timeout=120, interval=0.5, what="the training run")
     assert run.status == "succeeded", run.error
-    assert run.epoch == 1 and run.loss is not None and run.accuracy is not None
-    assert run.history[0]["epoch"] == 1
+    # One epoch per model: the record model's, then the beat model's.
+    assert run.epoch == 2 == run.total_epochs and run.loss is not None
+    assert [(h["epoch"], h["model"]) for h in run.history] == [(1, "record"), (2, "beat")]
     assert run.n_train_examples == 160 and run.n_holdout_examples == 80
 
     candidate = run.candidate
     assert candidate is not None and not candidate.is_active
-    assert (models_dir / candidate.directory / "model.tflite").is_file()
+    assert (models_dir / candidate.directory / "record.tflite").is_file()
     metrics = candidate.metadata["metrics"]
     assert metrics["holdout_examples"]["n"] == 80
     assert 0.0 <= metrics["holdout_examples"]["accuracy"] <= 1.0
     assert "not evaluated on DS2" in metrics["inter_patient_DS2_note"]
-    assert set(candidate.metadata["files"]) == {"model.tflite"}
+    assert set(candidate.metadata["files"]) == {"record.tflite", "beat.tflite"}
+    assert candidate.metadata["training"]["recipe"]["epochs"] == 1
     assert candidate.metadata["training"]["base_beats"] > 0  # the base records were used
-    assert ModelVersion.objects.get(is_active=True).version == "ecg-cnn-1.0.0"
+    assert ModelVersion.objects.get(is_active=True).version == SHIPPED.name
 
     page = client.get(f"/analyses/curation/training/{run.pk}/")
     assert candidate.version.encode() in page.content
-    assert b"ecg-cnn-1.0.0" in page.content and b"model-comparison" in page.content
+    assert SHIPPED.name.encode() in page.content and b"model-comparison" in page.content

@@ -9,8 +9,9 @@ import pytest
 
 from diagnosis import curation
 from diagnosis.curation_models import AuditEvent, TrainingRun
-from diagnosis.ml import retrain
+from diagnosis.ml import retrain, train
 from diagnosis.models import ModelVersion
+from tests.curation.conftest import SHIPPED
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +26,20 @@ def test_a_run_that_fails_midway_leaves_the_active_model_untouched(
     before = folders(models_dir)
 
     def fails_after_an_epoch(beats, *, progress, **kwargs):
-        progress({"phase": "epoch_end", "epoch": 1, "epochs": 3, "loss": 1.2, "accuracy": 0.5})
+        progress(
+            {"phase": "epoch_end", "model": "record", "epoch": 1, "epochs": 3, "loss": 1.2,
+             "accuracy": 0.5}
+        )  # fmt: skip
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(retrain, "fit_with_progress", fails_after_an_epoch)
+    monkeypatch.setattr(train, "fit", fails_after_an_epoch)
     run = curation.training_start(by=administrator, small=True, epochs=3)
     assert curation.training_execute(run_id=run.pk) == "failed"
     run.refresh_from_db()
     assert run.status == "failed" and not run.is_open
     assert "out of memory" in run.error
-    assert run.history == [{"epoch": 1, "loss": 1.2, "accuracy": 0.5}]
-    assert ModelVersion.objects.get(is_active=True).version == "ecg-cnn-1.0.0"
+    assert run.history == [{"epoch": 1, "loss": 1.2, "accuracy": 0.5, "model": "record"}]
+    assert ModelVersion.objects.get(is_active=True).version == SHIPPED.name
     assert ModelVersion.objects.count() == 2 and run.candidate is None
     assert folders(models_dir) == before
     assert AuditEvent.objects.filter(action="training.failed").exists()
@@ -52,13 +56,13 @@ def test_a_cancelled_run_stops_and_leaves_no_candidate(
         assert should_stop()
         raise retrain.TrainingCancelled("cancelled")
 
-    monkeypatch.setattr(retrain, "fit_with_progress", cancelled_midway)
+    monkeypatch.setattr(train, "fit", cancelled_midway)
     run = curation.training_start(by=administrator, small=True)
     # The worker has claimed it and reports (a live heartbeat): cancel only asks it to stop.
     assert curation.training_execute(run_id=run.pk) == "cancelled"
     run.refresh_from_db()
     assert run.status == "cancelled" and not run.is_open
-    assert ModelVersion.objects.get(is_active=True).version == "ecg-cnn-1.0.0"
+    assert ModelVersion.objects.get(is_active=True).version == SHIPPED.name
     assert folders(models_dir) == before
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from diagnosis.ml import render
+from diagnosis.ml import artifacts, render
 from diagnosis.ml import signal as sig
 from tests.ml.engine_helpers import FIXTURES, load_excerpt
 
@@ -37,7 +37,7 @@ def test_classify_a_wfdb_record_prints_contract_json() -> None:
     assert out["n_samples"] == 15 * 360
     labels = [b["label"] for b in out["beats"]]
     assert len(labels) >= 15 and "PVC" in labels and "NOR" in labels
-    assert out["model"] == "ecg-cnn-1.0.0"
+    assert out["model"] == artifacts.resolve_model_dir().name
 
 
 def test_classify_a_beat_image_prints_contract_json(tmp_path: Path) -> None:

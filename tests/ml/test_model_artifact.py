@@ -30,9 +30,14 @@ def test_default_model_has_complete_metadata(model_dir: Path) -> None:
     assert meta["input"]["context_features"] == list(sig.CONTEXT_FEATURES)
     assert "DS1" in meta["training"]["protocol"]
     assert 0 < meta["uncertainty"]["threshold"] < 1
-    assert meta["serving_file"] in meta["files"]
+    assert set(meta["serving_files"].values()) == set(meta["files"])
+    assert set(meta["serving_files"]) == {"record", "beat"}
+    assert 0 < meta["decision"]["apc_min"] < 1 and "beat_cv" in meta["decision"]["source"]
     per_class = meta["metrics"]["inter_patient_DS2"]["aami_per_class"]
     assert set(per_class) == {"N", "S", "V", "F", "Q"}
+    assert meta["metrics"]["inter_patient_DS2"]["ci95_by_record"]["S_se"]
+    cv = meta["metrics"]["cross_validation_DS1"]
+    assert cv["decision"] == meta["decision"] and set(cv["aami_per_class"]) >= {"S", "V"}
 
 
 def test_model_directory_is_small(model_dir: Path) -> None:
@@ -43,7 +48,7 @@ def test_model_directory_is_small(model_dir: Path) -> None:
 def test_a_changed_weight_file_is_refused(model_dir: Path, tmp_path: Path) -> None:
     bad = tmp_path / model_dir.name
     shutil.copytree(model_dir, bad)
-    tfl = bad / "model.tflite"
+    tfl = bad / "record.tflite"
     data = bytearray(tfl.read_bytes())
     data[-1] ^= 0xFF
     tfl.write_bytes(bytes(data))
@@ -54,7 +59,7 @@ def test_a_changed_weight_file_is_refused(model_dir: Path, tmp_path: Path) -> No
 def test_a_missing_weight_file_is_refused(model_dir: Path, tmp_path: Path) -> None:
     bad = tmp_path / model_dir.name
     shutil.copytree(model_dir, bad)
-    (bad / "model.tflite").unlink()
+    (bad / "beat.tflite").unlink()
     with pytest.raises(artifacts.ModelIntegrityError, match="missing"):
         Classifier.load(bad)
 
@@ -71,23 +76,24 @@ def test_env_var_chooses_the_model_dir(
         Classifier.load()
 
 
-def test_keras_and_litert_give_the_same_labels(model_dir: Path) -> None:
-    keras = pytest.importorskip("keras")
-    meta = artifacts.load_metadata(model_dir)
-    assert "model.keras" in meta["files"]
-    km = keras.saving.load_model(model_dir / "model.keras")
-    clf = Classifier(model_dir, meta)
+@pytest.mark.parametrize("with_context", [True, False])
+def test_litert_export_gives_the_keras_probabilities(with_context: bool, tmp_path: Path) -> None:
+    """The export the training path uses keeps the network's outputs (record and beat model)."""
+    pytest.importorskip("keras")
+    from diagnosis.ml.model import build_model, export_tflite
+    from diagnosis.ml.predict import _Runner
+
+    km = build_model(with_context=with_context, seed=3)
+    path = export_tflite(km, tmp_path / "m.tflite")
     imgs, ctxs = [], []
-    for k, name in enumerate(excerpt_names()):
+    for name in excerpt_names():
         x, fs, _, _ = load_excerpt(name)
         _, w, c = sig.process(x, fs)
-        if k % 2:
-            c[::3] = 0.0  # also without context, as for single beat images
-        imgs.append(render.model_input(render.render(w), sig.record_template(w), c[:, -1] > 0))
+        template = sig.record_template(w) if with_context else None
+        imgs.append(render.model_input(render.render(w), template))
         ctxs.append(c)
-    img = np.concatenate(imgs)
-    c = np.concatenate(ctxs)
-    p_lite = clf.predict_proba(img, c)
-    p_keras = np.asarray(km([img, c], training=False))
-    assert (p_lite.argmax(1) == p_keras.argmax(1)).all()
-    assert np.abs(p_lite - p_keras).max() < 1e-3
+    img, c = np.concatenate(imgs), np.concatenate(ctxs)
+    runner = _Runner(path, 64, 1)
+    p_lite = runner(img, c if with_context else None)
+    p_keras = np.asarray(km([img, c] if with_context else [img], training=False))
+    assert np.abs(p_lite - p_keras).max() < 1e-4
