@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from diagnosis.ml import signal as sig
+from diagnosis.ml.augment import crop_window
 
 #: De Chazal et al. (2004) inter-patient split; paced records 102, 104, 107, 217 excluded.
 DS1: tuple[str, ...] = (
@@ -161,7 +162,7 @@ def record_beats(data_dir: Path, record: str, cache_dir: Path | None = None) -> 
     if cache is not None and cache.exists():
         z = np.load(cache)
         peaks, wide = z["peaks"], z["wide"]
-        ctx = sig.record_context(peaks, wide[:, sig.WIDE_PRE - sig.PRE : sig.WIDE_PRE + sig.POST])
+        ctx = sig.record_context(peaks, crop_window(wide))
         return RecordBeats(record, peaks, wide, ctx, z["symbol"], z["rs"], z["rsym"])
     import wfdb
 
