@@ -17,7 +17,7 @@ from diagnosis.ml import adapt, scoring
 from diagnosis.ml import dataset as ds
 from diagnosis.ml import signal as sig
 from diagnosis.ml.classes import SYMBOL_AAMI
-from diagnosis.ml.predict import Classifier, decide, v_veto
+from diagnosis.ml.predict import Classifier, decide, rule_probs
 
 N_FOLDS = 4
 #: Sensitivity the APC threshold must keep (the S goal), and the least PPV worth keeping it
@@ -30,6 +30,13 @@ APC_GRID: tuple[float, ...] = tuple(float(round(x, 2)) for x in np.arange(0.05, 
 POOLED: tuple[str, ...] = ("probs", "context", "af", "noise", "truth", "cluster")
 #: Adaptation strengths judged in CV (0 = off).
 ADAPT_GRID: tuple[float, ...] = (0.0, 0.5, 1.0)
+#: How a beat the network finds paced is labelled, judged in CV on accuracy: (name,
+#: allow_pab, pab_to_nor); the first of equals wins.
+PACED_OPTIONS: tuple[tuple[str, bool, bool], ...] = (
+    ("allowed", True, False),
+    ("never (next class)", False, False),
+    ("never (as NOR)", False, True),
+)
 #: The V veto candidate judged in CV (QRS correlation with the record's median beat above
 #: 0.95, not more than 10 % early).
 V_VETO_CANDIDATE: dict[str, float] = {"qrs_corr_min": 0.95, "pre_ratio_min": -0.1}
@@ -123,9 +130,9 @@ def per_record_confusions(
     out = {}
     for r in sorted(set(pooled["record"].tolist())):
         idx = np.nonzero(pooled["record"] == r)[0]
-        probs = v_veto(pooled["probs"][idx], pooled["context"][idx], decision.get("v_veto"))
-        if decision.get("adapt_alpha"):
-            probs = adapt.adapt(probs, pooled["cluster"][idx], float(decision["adapt_alpha"]))
+        probs = rule_probs(
+            pooled["probs"][idx], pooled["context"][idx], pooled["cluster"][idx], decision
+        )
         labels = scoring.gated_labels(
             decide(probs, decision), pooled["af"][idx], pooled["noise"][idx]
         )
@@ -152,11 +159,11 @@ def choose(pooled: dict[str, np.ndarray]) -> dict[str, Any]:
 
     base: dict[str, Any] = {"apc_min": 0.5, "v_veto": None, "adapt_alpha": 0.0, "allow_pab": True}
     # Paced beats: DS1 has none, so CV can only count false paced calls, not missed ones.
-    paced = {
-        name: brief(total({**base, "allow_pab": allow}))
-        for name, allow in (("allowed", True), ("never", False))
+    paced_options = {
+        name: {"allow_pab": allow, "pab_to_nor": to_nor} for name, allow, to_nor in PACED_OPTIONS
     }
-    base["allow_pab"] = (paced["allowed"]["accuracy"] or 0) > (paced["never"]["accuracy"] or 0)
+    paced = {name: brief(total({**base, **opt})) for name, opt in paced_options.items()}
+    base.update(paced_options[max(paced, key=lambda name: paced[name]["accuracy"] or 0)])
     veto = {
         name: brief(total({**base, "v_veto": rule}))
         for name, rule in (("without", None), ("with", V_VETO_CANDIDATE))
@@ -194,6 +201,12 @@ def choose(pooled: dict[str, np.ndarray]) -> dict[str, Any]:
     }
 
 
+def paced_name(decision: dict[str, Any]) -> str:
+    """The :data:`PACED_OPTIONS` name of a decision."""
+    key = (decision.get("allow_pab", True) is not False, bool(decision.get("pab_to_nor")))
+    return next(name for name, allow, to_nor in PACED_OPTIONS if (allow, to_nor) == key)
+
+
 def per_record_row(cm: np.ndarray) -> dict[str, int]:
     """S and V errors of one record's AAMI confusion."""
     s, v = 1, 2
@@ -222,7 +235,7 @@ def markdown(res: dict[str, Any]) -> str:
         "",
         f"{res['protocol']}. Folds: " + "; ".join(" ".join(f) for f in res["folds"]) + ".",
         "",
-        f"Chosen decision: paced label {'allowed' if c.get('allow_pab', True) else 'never'}; "
+        f"Chosen decision: paced label {paced_name(c)}; "
         f"V veto {'on' if c['v_veto'] else 'off'}; adaptation alpha "
         f"{c['adapt_alpha']}; APC when p(APC) >= {c['apc_min']} ({c['source']}).",
         "",

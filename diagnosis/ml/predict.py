@@ -143,6 +143,29 @@ class Analysis:
     missing360: np.ndarray | None
 
 
+def rule_probs(
+    raw: np.ndarray,
+    context: np.ndarray,
+    cluster: np.ndarray | None,
+    rule: dict[str, Any],
+) -> np.ndarray:
+    """Record-model probabilities under a decision rule, in the engine's order: the V veto,
+    the paced mass given to NOR (``pab_to_nor``, only when PAB may not be called), then the
+    per-recording adaptation over ``cluster`` (needed when ``adapt_alpha`` is set)."""
+    probs = v_veto(raw, context, rule.get("v_veto"))
+    if rule.get("allow_pab", True) is False and rule.get("pab_to_nor") and len(probs):
+        # Without a known pacemaker, a beat the network finds "paced" is mostly the person's
+        # own regular beat of an unusual shape (MIT-BIH 117, 207): its mass goes to NOR.
+        probs = probs.copy()
+        probs[:, CLASSES.index("NOR")] += probs[:, CLASSES.index("PAB")]
+        probs[:, CLASSES.index("PAB")] = 0.0
+    if rule.get("adapt_alpha"):
+        if cluster is None:
+            raise ValueError("adaptation needs the recording's beat clusters")
+        probs = adapt.adapt(probs, cluster, float(rule["adapt_alpha"]))
+    return probs
+
+
 def decide(probs: np.ndarray, decision: dict[str, Any]) -> np.ndarray:
     """Class index of each beat under a version's decision rule (metadata ``decision``): APC
     when p(APC) >= ``apc_min``, else the most probable class other than APC (``apc_min``
@@ -245,9 +268,8 @@ class Classifier:
         segments = quality.assess(front.x360, front.xc, front.peaks, missing360)
         rule = decision or self.decision
         raw = self.classify_windows(front.windows, front.context)
-        probs = v_veto(raw, front.context, rule.get("v_veto"))
-        if rule.get("adapt_alpha"):
-            probs = adapt.adapt(probs, adapt.clusters(front.windows), float(rule["adapt_alpha"]))
+        cluster = adapt.clusters(front.windows) if rule.get("adapt_alpha") else None
+        probs = rule_probs(raw, front.context, cluster, rule)
         top = decide(probs, rule)
         conf = probs[np.arange(len(top)), top] if len(top) else np.zeros(0, np.float32)
         labels = [CLASSES[int(i)] for i in top]

@@ -6,8 +6,9 @@ import numpy as np
 
 from diagnosis.ml import cv, scoring
 from diagnosis.ml import dataset as ds
+from diagnosis.ml import signal as sig
 from diagnosis.ml.classes import CLASSES
-from diagnosis.ml.predict import decide
+from diagnosis.ml.predict import decide, rule_probs
 
 
 def _counts() -> dict[str, tuple[int, int]]:
@@ -103,3 +104,25 @@ def test_without_the_paced_label_a_paced_looking_beat_gets_its_next_class() -> N
     assert CLASSES[decide(p, {"apc_min": 0.8})[0]] == "PAB"
     assert CLASSES[decide(p, {"apc_min": 0.8, "allow_pab": False})[0]] == "LBB"
     assert CLASSES[decide(p, {"apc_min": None, "allow_pab": False})[0]] == "LBB"
+
+
+def test_paced_mass_goes_to_nor_only_when_the_rule_says_so() -> None:
+    p = np.zeros((2, len(CLASSES)), np.float32)
+    p[:, CLASSES.index("PAB")], p[:, CLASSES.index("PVC")], p[:, CLASSES.index("NOR")] = (
+        0.6,
+        0.3,
+        0.1,
+    )
+    ctx = np.zeros((2, len(sig.CONTEXT_FEATURES)), np.float32)
+    rule = {"apc_min": 0.8, "allow_pab": False}
+    next_class = rule_probs(p, ctx, None, rule)
+    assert [CLASSES[i] for i in decide(next_class, rule)] == ["PVC", "PVC"]
+    as_nor = rule_probs(p, ctx, None, {**rule, "pab_to_nor": True})
+    assert [CLASSES[i] for i in decide(as_nor, rule)] == ["NOR", "NOR"]
+    np.testing.assert_allclose(as_nor[:, CLASSES.index("NOR")], 0.7, atol=1e-6)
+    np.testing.assert_allclose(as_nor.sum(axis=1), 1.0, atol=1e-6)
+    # With the paced label allowed the flag changes nothing.
+    allowed = rule_probs(p, ctx, None, {"apc_min": 0.8, "pab_to_nor": True})
+    assert [CLASSES[i] for i in decide(allowed, {"apc_min": 0.8})] == ["PAB", "PAB"]
+    assert cv.paced_name({**rule, "pab_to_nor": True}) == "never (as NOR)"
+    assert cv.paced_name({"apc_min": 0.8}) == "allowed"
