@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts.permissions import MFA_REQUIRED_MESSAGE, has_totp
+from accounts.permissions import MFA_REQUIRED_MESSAGE, mfa_satisfied
 
 
 class AdminRequiresMFAMiddleware:
@@ -23,7 +23,7 @@ class AdminRequiresMFAMiddleware:
             and user.is_authenticated
             and user.is_staff
             and request.path.startswith(reverse("admin:index"))
-            and not has_totp(user)
+            and not mfa_satisfied(user)
         ):
             messages.warning(request, MFA_REQUIRED_MESSAGE)
             return redirect("mfa_activate_totp")

@@ -37,6 +37,11 @@ class UserManager(BaseUserManager["User"]):
         extra.update(is_staff=True, is_superuser=True, role=Role.ADMIN)
         return self.create_user(email, password, **extra)
 
+    def approved_doctors(self) -> models.QuerySet[User]:
+        """The one rule for "an approved doctor": an active account with the doctor role and
+        the profile an administrator's approval creates."""
+        return self.filter(role=Role.DOCTOR, is_active=True, doctor_profile__isnull=False)
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person with an email login. ``role`` decides which areas of the site open."""

@@ -160,7 +160,7 @@ def run(args: argparse.Namespace, client_class: type) -> int:
 
     from accounts.models import User
     from diagnosis.models import Analysis, Recording
-    from diagnosis.services import model_versions_install
+    from diagnosis.services.analyses import model_versions_install
 
     model_version = model_versions_install()
     user = User.objects.create_user("bench@example.org", "bench-password-123")

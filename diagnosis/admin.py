@@ -8,15 +8,17 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from diagnosis.curation_models import AuditEvent, ImportBatch, TrainingRun
 from diagnosis.models import (
     AccessLogEntry,
     Analysis,
+    AuditEvent,
+    ImportBatch,
     LabeledExample,
     ModelVersion,
     Recording,
     Review,
     Share,
+    TrainingRun,
 )
 
 

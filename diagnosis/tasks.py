@@ -1,17 +1,17 @@
-"""Celery tasks: thin wrappers that take IDs and call services."""
+"""Celery tasks: thin wrappers that take IDs and call one service each. Queues are routed in
+``ecgsite/celery.py`` (``inference`` by default, ``training`` for training runs)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.db import DatabaseError
 
-from diagnosis import services
+from diagnosis.services import analyses, sharing, training
 
 
 @shared_task(
     bind=True,
     name="diagnosis.tasks.classify_analysis",
-    queue="inference",
     acks_late=True,  # a worker that dies mid-task leaves the message to be redelivered
     reject_on_worker_lost=True,
     autoretry_for=(DatabaseError, OSError, ConnectionError),
@@ -25,21 +25,19 @@ from diagnosis import services
 def classify_analysis(self, analysis_id: str) -> str:
     delivery = self.request.delivery_info or {}
     redelivered = bool(delivery.get("redelivered"))
-    return services.analysis_run(analysis_id=analysis_id, redelivered=redelivered)
+    return analyses.analysis_run(analysis_id=analysis_id, redelivered=redelivered)
 
 
-@shared_task(name="diagnosis.tasks.sweep_analyses", queue="inference", ignore_result=True)
+@shared_task(name="diagnosis.tasks.sweep_analyses", ignore_result=True)
 def sweep_analyses() -> int:
     """Periodic (beat): send again analyses whose message never reached a worker."""
-    return services.analysis_sweep()
+    return analyses.analysis_sweep()
 
 
 @shared_task(name="diagnosis.tasks.send_doctor_digests", ignore_result=True)
 def send_doctor_digests() -> int:
     """Periodic (beat): each doctor's digest of new uploads from sharing patients."""
-    from diagnosis import reviews
-
-    return reviews.doctor_digests_send()
+    return sharing.doctor_digests_send()
 
 
 @shared_task(
@@ -51,14 +49,11 @@ def send_doctor_digests() -> int:
 )
 def send_review_email(review_id: int) -> bool:
     """Tell a patient their result was reviewed (queued when the review commits)."""
-    from diagnosis import reviews
-
-    return reviews.review_email_send(review_id=review_id)
+    return sharing.review_email_send(review_id=review_id)
 
 
 @shared_task(
     name="diagnosis.tasks.training_run",
-    queue="training",
     ignore_result=True,
     # Not acks_late: a training run is long and is not retried by redelivery; a run whose
     # worker died is closed by an administrator's cancel (its heartbeat stops).
@@ -68,6 +63,4 @@ def send_review_email(review_id: int) -> bool:
 def training_run(run_id: int) -> str:
     """Train a candidate model for a queued ``TrainingRun`` (one at a time: the training
     worker runs with concurrency 1)."""
-    from diagnosis import curation
-
-    return curation.training_execute(run_id=run_id)
+    return training.training_execute(run_id=run_id)

@@ -44,13 +44,19 @@ class AnalysisSerializer(serializers.ModelSerializer):
 
 
 class UploadSerializer(serializers.Serializer):
-    """For the schema: the upload form does the validation (one code path with the page)."""
+    """The upload's shape; its content is checked by ``services.uploads.recording_create``
+    (the same service as the page)."""
 
-    file = serializers.FileField(
-        help_text="The ECG file; send `file` twice for a WFDB .hea + .dat (or .mat)."
+    file = serializers.ListField(
+        child=serializers.FileField(),
+        help_text="The ECG file; send `file` twice for a WFDB .hea + .dat (or .mat).",
     )
     fs = serializers.FloatField(
-        required=False, help_text="Sampling rate for a CSV of bare samples."
+        required=False,
+        allow_null=True,
+        min_value=50,
+        max_value=10000,
+        help_text="Sampling rate (Hz) for a CSV of bare samples.",
     )
 
 

@@ -18,15 +18,15 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import User
-from diagnosis import reviews, services
 from diagnosis.api.serializers import (
     AnalysisSerializer,
     TokenRequestSerializer,
     TokenSerializer,
     UploadSerializer,
 )
-from diagnosis.forms import UploadForm
+from diagnosis.engine import InputError
 from diagnosis.models import AccessVia, Analysis
+from diagnosis.services import access_log, uploads
 
 
 class TokenView(APIView):
@@ -80,7 +80,7 @@ class AnalysisViewSet(
 
     def get_object(self) -> Analysis:
         analysis = super().get_object()
-        reviews.access_log_record(viewer=self.request.user, analysis=analysis, via=AccessVia.API)
+        access_log.access_log_record(viewer=self.request.user, analysis=analysis, via=AccessVia.API)
         return analysis
 
     @extend_schema(
@@ -88,18 +88,16 @@ class AnalysisViewSet(
         responses={202: AnalysisSerializer, 200: AnalysisSerializer},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        form = UploadForm(request.POST, request.FILES)
-        if not form.is_valid() or form.prepared is None:
-            return Response(
-                {field: [str(e) for e in errors] for field, errors in form.errors.items()},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        upload = UploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
         try:
-            outcome = services.recording_create(
-                owner=cast(User, request.user), upload=form.prepared
+            outcome = uploads.recording_create(
+                owner=cast(User, request.user),
+                files=upload.validated_data["file"],
+                fs=upload.validated_data.get("fs"),
             )
-        finally:
-            form.prepared.cleanup()
+        except InputError as error:
+            return Response({"file": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
         body = self.get_serializer(outcome.analysis).data | {"duplicate": outcome.duplicate}
         code = status.HTTP_200_OK if outcome.duplicate else status.HTTP_202_ACCEPTED
         return Response(body, status=code)

@@ -34,6 +34,7 @@ from diagnosis.ml.classes import (
     CLASSES,
     SYMBOL_CLASS_TRAIN,
 )
+from diagnosis.ml.errors import TrainingCancelled
 
 #: Beats per class drawn each epoch: (minimum, maximum); NOR is capped hardest.
 EPOCH_PLAN: dict[str, tuple[int, int]] = {
@@ -86,10 +87,6 @@ DECISION: dict[str, Any] = {
 }
 
 Progress = Callable[[dict[str, Any]], None]
-
-
-class TrainingCancelled(RuntimeError):
-    """``should_stop()`` said stop; nothing was written."""
 
 
 @dataclass

@@ -46,7 +46,7 @@ def models_dir(tmp_path, settings):
 @pytest.fixture
 def installed(models_dir, db):
     """Both versions registered; the shipped one active."""
-    from diagnosis import services
+    from diagnosis.services import analyses as services
 
     return services.model_versions_install(activate_default=True)
 

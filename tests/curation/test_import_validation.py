@@ -8,8 +8,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from diagnosis.curation_models import AuditEvent, ImportBatch
-from diagnosis.models import ExampleSource, ExampleStatus, LabeledExample
+from diagnosis.models import AuditEvent, ExampleSource, ExampleStatus, ImportBatch, LabeledExample
 from tests.curation.conftest import beat_png, images_zip, labeled_images_zip
 
 pytestmark = pytest.mark.django_db

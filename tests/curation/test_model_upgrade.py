@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from diagnosis import services
 from diagnosis.ml import artifacts
 from diagnosis.models import ModelVersion
+from diagnosis.services import analyses as services
 from tests.curation.conftest import SHIPPED
 
 pytestmark = pytest.mark.django_db

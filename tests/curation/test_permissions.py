@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from diagnosis.curation_models import ImportBatch, TrainingRun
-from diagnosis.models import LabeledExample, ModelVersion
+from diagnosis.models import ImportBatch, LabeledExample, ModelVersion, TrainingRun
 from tests.curation.conftest import SHIPPED
 from tests.factories import AdminFactory, AnalysisFactory
 

@@ -7,8 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from diagnosis.curation_models import AuditEvent
-from diagnosis.models import Analysis, ModelVersion
+from diagnosis.models import Analysis, AuditEvent, ModelVersion
 from tests.curation.conftest import SHIPPED
 from tests.diagnosis import ecg_files
 from tests.e2e.conftest import app_uses_broker, wait_for

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from diagnosis.curation_models import AuditEvent
-from diagnosis.models import ExampleSource, LabeledExample
+from diagnosis.models import AuditEvent, ExampleSource, LabeledExample
 from tests.factories import AnalysisFactory
 
 pytestmark = pytest.mark.django_db

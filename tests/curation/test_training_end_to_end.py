@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from diagnosis.curation_models import TrainingRun
-from diagnosis.models import LabeledExample, ModelVersion
+from diagnosis.models import LabeledExample, ModelVersion, TrainingRun
 from tests.curation.conftest import SHIPPED, labeled_images_zip
 from tests.e2e.conftest import app_uses_broker, wait_for
 

@@ -7,10 +7,9 @@ import time
 
 import pytest
 
-from diagnosis import curation
-from diagnosis.curation_models import AuditEvent, TrainingRun
 from diagnosis.ml import retrain, train
-from diagnosis.models import ModelVersion
+from diagnosis.models import AuditEvent, ModelVersion, TrainingRun
+from diagnosis.services import training as curation
 from tests.curation.conftest import SHIPPED
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from diagnosis import curation
-from diagnosis.curation_models import TrainingRun, TrainingRunQuerySet
+from diagnosis.models import TrainingRun
+from diagnosis.models.curation import TrainingRunQuerySet
+from diagnosis.services import training as curation
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +39,11 @@ def test_a_finished_run_lets_the_next_one_start(administrator, installed):
     assert TrainingRun.objects.get(pk=run.pk).status == "cancelled"
     curation.training_start(by=administrator, small=True)
     assert TrainingRun.objects.filter(is_open=True).count() == 1
+
+
+def test_the_retraining_default_is_the_cli_recipe() -> None:
+    from diagnosis import engine
+    from diagnosis.ml import train
+
+    assert engine.recipe_epochs(small=False) == train.RECIPE.epochs
+    assert engine.recipe_epochs(small=True) == train.SMALL_RECIPE.epochs

@@ -8,8 +8,8 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from diagnosis import services
 from diagnosis.models import Analysis, Status
+from diagnosis.services import analyses as services
 from tests.factories import AnalysisFactory, ModelVersionFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,7 @@ def test_only_the_current_claim_may_store_a_result(queued):
 
 
 def test_a_transient_error_gives_the_claim_back_and_raises_for_a_retry(queued):
-    crash = mock.patch("diagnosis.inference.analyse_file", side_effect=OSError("disk hiccup"))
+    crash = mock.patch("diagnosis.engine.analyse_file", side_effect=OSError("disk hiccup"))
     with crash, pytest.raises(OSError):
         services.analysis_run(analysis_id=queued.id)
     queued.refresh_from_db()
@@ -77,7 +77,7 @@ def test_a_transient_error_gives_the_claim_back_and_raises_for_a_retry(queued):
 
 
 def test_an_engine_crash_fails_the_analysis_with_a_plain_message(queued):
-    with mock.patch("diagnosis.inference.analyse_file", side_effect=ValueError("boom")):
+    with mock.patch("diagnosis.engine.analyse_file", side_effect=ValueError("boom")):
         assert services.analysis_run(analysis_id=queued.id) == "failed"
     queued.refresh_from_db()
     assert queued.status == Status.FAILED

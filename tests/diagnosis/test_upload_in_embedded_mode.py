@@ -68,7 +68,8 @@ def test_a_csv_needs_and_uses_the_sampling_rate(client, patient, upload):
     assert "sampling rate" in missing.content.decode().lower()
     csv.seek(0)
     analysis = upload(csv, fs="360")
-    assert analysis.status in {Status.DONE, Status.FAILED}
+    assert analysis.status == Status.DONE, analysis.error
+    assert analysis.result["fs"] == 360
 
 
 def test_the_stored_file_has_a_generated_name_not_the_clients(client, patient, upload):

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from diagnosis import services
 from diagnosis.models import Analysis
+from diagnosis.services import analyses as services
 from tests.diagnosis.rhythm_results import episode, record_analysis, record_result
 from tests.factories import AnalysisFactory, ModelVersionFactory, RecordingFactory
 

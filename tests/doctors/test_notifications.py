@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 
-from diagnosis import reviews
 from diagnosis.models import Share
+from diagnosis.services import sharing as reviews
 from diagnosis.tasks import send_doctor_digests
 from tests.factories import AnalysisFactory, RecordingFactory
 

@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from diagnosis import review_selectors, reviews
 from diagnosis.models import Analysis, Share
+from diagnosis.selectors import sharing as review_selectors
+from diagnosis.services import sharing as reviews
 from tests.factories import AnalysisFactory, RecordingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

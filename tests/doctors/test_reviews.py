@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from diagnosis import reviews
 from diagnosis.models import ExampleSource, ExampleStatus, LabeledExample, Review, Share
+from diagnosis.services import sharing as reviews
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import DoctorProfile
-from diagnosis import reviews
 from diagnosis.models import Analysis, Share
+from diagnosis.services import sharing as reviews
 from tests.conftest import enable_totp
 from tests.factories import DoctorFactory, UserFactory
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from diagnosis import services
 from diagnosis.models import Analysis, Status
+from diagnosis.services import analyses as services
 from tests.diagnosis import ecg_files
 from tests.e2e.conftest import RedisServer, app_uses_broker, wait_for
 

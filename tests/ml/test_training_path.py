@@ -73,12 +73,6 @@ def test_cli_train_and_retraining_share_one_function_and_recipe(
     assert len(spy[0]["beats"].y) == len(spy[1]["beats"].y) == len(beats.y)
 
 
-def test_the_recipe_is_the_retraining_default() -> None:
-    from diagnosis import curation_engine
-
-    assert train.RECIPE.epochs == curation_engine.RECIPE_EPOCHS
-
-
 def test_a_small_training_run_gives_a_version_the_engine_serves(tmp_path: Path) -> None:
     pytest.importorskip("keras")
     beats = fixture_beats()

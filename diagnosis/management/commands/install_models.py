@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from diagnosis import services
 from diagnosis.models import ModelVersion
+from diagnosis.services import analyses as services
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from diagnosis import reviews
+from diagnosis.services import sharing as reviews
 
 
 class Command(BaseCommand):

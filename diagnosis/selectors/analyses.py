@@ -59,7 +59,7 @@ def burden_trend(user: Any, *, limit: int = 200) -> list[dict[str, Any]]:
 
 def trace_window(analysis: Analysis, *, start_s: float, seconds: float) -> dict[str, Any]:
     """A window of a record's stored display trace with the beats inside it."""
-    from diagnosis.inference import TRACE_FS
+    from diagnosis.engine import TRACE_FS
 
     seconds = float(min(max(seconds, 1.0), MAX_TRACE_WINDOW_S))
     with analysis.trace.open("rb") as handle:

@@ -1,43 +1,157 @@
-"""The curation side of the Django -> engine bridge (``diagnosis/inference.py`` is the
-inference side): reading labeled-data archives, cutting beats out of stored analyses, and
-training a candidate. TensorFlow is imported only by :func:`train_candidate`, which runs in
-the training worker.
+"""The only place Django code calls the ECG engine (``diagnosis.ml``): inference on uploads,
+model versions on disk, labelled-data imports and training. Runs in Celery workers, never in
+a request (in embedded mode the in-process task runner plays the worker); the web process
+only calls the cheap content checks of :func:`validate_upload`.
+
+A :class:`~diagnosis.ml.predict.Classifier` is loaded once per process and per model
+version; when the active version changes, the next job loads the new one. TensorFlow is
+imported only by :func:`train_candidate`, in the training worker.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 
-from diagnosis.ml.errors import InputError
-from diagnosis.ml.retrain import TrainingCancelled
-from diagnosis.ml.train import RECIPE, SMALL_RECIPE
-
-#: Epochs per model of the shipped and of the small recipe (the retraining form's defaults).
-RECIPE_EPOCHS = RECIPE.epochs
-SMALL_RECIPE_EPOCHS = SMALL_RECIPE.epochs
+# Only the light error types at import: the web process loads this module, and the engine's
+# signal code (SciPy) and TensorFlow load inside the functions that need them.
+from diagnosis.ml.errors import InputError, TrainingCancelled
 
 __all__ = [
     "MAX_IMPORT_EXAMPLES",
-    "RECIPE_EPOCHS",
-    "SMALL_RECIPE_EPOCHS",
+    "TRACE_FS",
     "ImportItem",
     "InputError",
     "ParsedImport",
     "TrainingCancelled",
+    "analyse_file",
+    "classifier_for",
+    "file_sha256",
+    "installed_models",
+    "model_dir",
     "parse_import",
+    "recipe_epochs",
     "train_candidate",
+    "training_window_size",
+    "validate_upload",
     "verify_model",
     "window_for_beat",
     "window_sha256",
 ]
+
+#: Rate of the stored display trace (Hz): enough for the eye, ~0.5 MB per 30 minutes.
+TRACE_FS = 125.0
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_classifiers: dict[tuple[str, str], Any] = {}
+
+
+def model_dir(directory: str) -> Path:
+    return Path(settings.ECG_MODELS_DIR) / directory
+
+
+def classifier_for(version: str, directory: str) -> Any:
+    """The process's loaded classifier for a model version (loaded and hash-checked once)."""
+    from diagnosis.ml.predict import Classifier
+
+    key = (version, str(model_dir(directory)))
+    with _lock:
+        classifier = _classifiers.get(key)
+        if classifier is None:
+            _classifiers.clear()  # one version in memory at a time
+            classifier = Classifier.load(model_dir(directory), threads=1)
+            _classifiers[key] = classifier
+        return classifier
+
+
+def analyse_file(
+    path: Path, *, version: str, directory: str, fs: float | None = None
+) -> tuple[dict[str, Any], np.ndarray | None, dict[str, float]]:
+    """Classify a stored upload (``fs``: the rate the uploader gave for a CSV of bare
+    samples).
+
+    Returns:
+        (the engine's JSON object, the display trace as ``(TRACE_FS Hz float16 array)`` or
+        ``None`` for a beat image, timings in seconds). A picture or PDF of an ECG strip is
+        digitized and gives the record format plus ``"digitized"`` (quality, rate, grid,
+        rotation); its trace is the digitized signal.
+    Raises:
+        InputError: the file is not a readable ECG (message for the user).
+    """
+    from diagnosis.ml import signal as ecg_signal
+    from diagnosis.ml.pipeline import classify_input, read_input
+
+    started = time.perf_counter()
+    classifier = classifier_for(version, directory)
+    loaded = time.perf_counter()
+    data = read_input(path, fs=fs)
+    read = time.perf_counter()
+    result = classify_input(classifier, data)
+    trace = None
+    if data.record is not None:
+        record = data.record
+        trace = ecg_signal.resample(record.signal, record.fs, TRACE_FS).astype(np.float16)
+    finished = time.perf_counter()
+    timings = {
+        "model_load_s": round(loaded - started, 3),
+        "read_s": round(read - loaded, 3),
+        "classify_s": round(finished - read, 3),
+    }
+    return result, trace, timings
+
+
+def validate_upload(path: Path, *, fs: float | None = None) -> tuple[str, str]:
+    """Cheap content checks of an upload (no signal decoding).
+
+    Returns:
+        (kind, format): kind ``beat_image`` or ``record`` (a strip picture is a record: it is
+        digitized into one); format as stored: png, jpeg, pdf, wfdb (a bare header),
+        wfdb-zip, csv or edf.
+    Raises:
+        InputError: with a one-line reason for the user.
+    """
+    from diagnosis.ml import io as ecg_io
+
+    fmt = ecg_io.sniff(path)
+    kind = "" if fmt == "wfdb" else ecg_io.validate_upload(path, fs=fs)
+    if kind == "strip":
+        kind = "record"
+    return kind, {"zip": "wfdb-zip", "bdf": "edf"}.get(fmt, fmt)
+
+
+def installed_models() -> tuple[list[tuple[str, dict[str, Any]]], str]:
+    """Every model version under ``ECG_MODELS_DIR`` as (directory name, verified metadata),
+    and the directory name of the default version."""
+    from diagnosis.ml import artifacts
+
+    root = Path(settings.ECG_MODELS_DIR)
+    default = artifacts.resolve_model_dir(root).name
+    versions = []
+    for directory in sorted(root.iterdir()):
+        if not (directory / artifacts.METADATA).is_file():
+            continue
+        try:
+            versions.append((directory.name, artifacts.load_metadata(directory, verify=True)))
+        except artifacts.UnsupportedFormatError as exc:
+            # Candidates trained by an older engine stay on disk but cannot serve.
+            log.warning("model version skipped: %s", exc)
+    return versions, default
+
+
+# --- Labelled-data imports and training examples ------------------------------------------
+
 
 #: Most examples one archive may add (the rest are refused, said so in the report).
 MAX_IMPORT_EXAMPLES = 20_000
@@ -193,19 +307,44 @@ def window_for_beat(path: Path, *, sample: int | None) -> np.ndarray:
     return retrain.wide_from_signal(record.signal, float(record.fs), [sample])[0]
 
 
-def verify_model(directory: Path) -> dict[str, Any]:
-    """A model version's metadata, after checking every file's sha256.
+# --- Model versions and training -----------------------------------------------------------
+
+
+def verify_model(directory: str) -> dict[str, Any]:
+    """A model version's metadata (``directory`` under ``ECG_MODELS_DIR``), after checking
+    every file's sha256.
 
     Raises:
         ModelIntegrityError: a file is missing or changed.
     """
     from diagnosis.ml import artifacts
 
-    return artifacts.load_metadata(directory, verify=True)
+    return artifacts.load_metadata(model_dir(directory), verify=True)
+
+
+def file_sha256(path: Path) -> str:
+    from diagnosis.ml.artifacts import sha256_file
+
+    return sha256_file(path)
+
+
+def training_window_size() -> int:
+    """Samples in a training window (360 Hz, R peak at ``WIDE_PRE``)."""
+    from diagnosis.ml.retrain import WIDE
+
+    return int(WIDE)
+
+
+def recipe_epochs(*, small: bool) -> int:
+    """Epochs per model of the shipped (or the small) recipe: what the CLI ``train`` uses,
+    and the retraining form's default."""
+    from diagnosis.ml.train import RECIPE, SMALL_RECIPE
+
+    return (SMALL_RECIPE if small else RECIPE).epochs
 
 
 def train_candidate(
-    out_dir: Path,
+    directory: str,
     *,
     windows: np.ndarray,
     labels: list[str],
@@ -213,22 +352,25 @@ def train_candidate(
     small: bool,
     epochs: int,
     seed: int,
-    data_dir: Path,
-    small_dir: Path,
-    cache_dir: Path | None,
     progress: Callable[[dict[str, Any]], None],
     should_stop: Callable[[], bool],
     extra_metadata: dict[str, Any],
 ) -> dict[str, Any]:
-    """Train and evaluate a candidate into ``out_dir`` (see ``diagnosis.ml.retrain``).
+    """Train and evaluate a candidate into ``ECG_MODELS_DIR/<directory>`` with the engine's
+    one training path (``diagnosis.ml.retrain``). Returns its metadata.
 
-    A full run uses DS1 + the paced records of ``data_dir`` and the DS2 benchmark; a small
-    run uses the annotated records found in ``small_dir`` and no benchmark.
+    A full run uses DS1 + the paced records of ``ECG_TRAINING_DATA_DIR`` and the DS2
+    benchmark; a small run uses the annotated records in ``ECG_TRAINING_SMALL_DIR`` and no
+    benchmark.
+    Raises:
+        TrainingCancelled: ``should_stop`` said so; nothing is left behind.
     """
     from diagnosis.ml import retrain
 
+    data_dir = Path(settings.ECG_TRAINING_DATA_DIR)
     examples = retrain.Examples(np.asarray(windows, np.float32), labels, np.asarray(holdout, bool))
     if small:
+        small_dir = Path(settings.ECG_TRAINING_SMALL_DIR)
         records = sorted(
             p.stem for p in small_dir.glob("*.hea") if (small_dir / f"{p.stem}.atr").is_file()
         )
@@ -237,12 +379,12 @@ def train_candidate(
         records = None
         base_dir = data_dir
     return retrain.train_candidate(
-        out_dir,
+        model_dir(directory),
         examples=examples,
         base_dir=base_dir,
         base_records=records,
         benchmark_dir=data_dir,
-        cache_dir=None if small else cache_dir,
+        cache_dir=None if small else Path(settings.ECG_TRAINING_CACHE_DIR),
         epochs=epochs,
         seed=seed,
         small=small,

@@ -16,15 +16,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import AuthenticatedHttpRequest, admin_required
-from diagnosis import curation, curation_selectors
-from diagnosis.curation_forms import (
+from diagnosis.forms.curation import (
     BulkDecisionForm,
     ExampleFilterForm,
     ImportForm,
     TrainingStartForm,
 )
-from diagnosis.curation_models import ImportBatch, TrainingRun
-from diagnosis.models import InputKind, LabeledExample, ModelVersion
+from diagnosis.models import ImportBatch, InputKind, LabeledExample, ModelVersion, TrainingRun
+from diagnosis.selectors import curation as curation_selectors
+from diagnosis.services import curation
+from diagnosis.services import training as training_services
 
 EXAMPLES_PER_PAGE = 48
 
@@ -163,7 +164,7 @@ def training_start(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, "Check the training options.")
         return redirect("diagnosis:curation_training")
     try:
-        run = curation.training_start(
+        run = training_services.training_start(
             by=request.user,
             small=form.cleaned_data["small"],
             epochs=form.cleaned_data["epochs"],
@@ -207,7 +208,7 @@ def training_run_status(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 def training_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(TrainingRun, pk=pk)
     try:
-        run = curation.training_cancel(run=run, by=request.user)
+        run = training_services.training_cancel(run=run, by=request.user)
         messages.info(
             request,
             "The run was cancelled."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from diagnosis import curation_views as views
+from diagnosis.views import curation as views
 
 urlpatterns = [
     path("curation/", views.examples, name="curation_examples"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from diagnosis.models import CLASS_NAMES
-from diagnosis.review_selectors import REVIEW_STATES
+from diagnosis.selectors.sharing import REVIEW_STATES
 
 CLASS_CHOICES = [(code, f"{code} · {name}") for code, name in CLASS_NAMES.items()]
 

@@ -1,26 +1,27 @@
-"""Writes for uploads and analyses. Views, the API, tasks and commands all call these."""
+"""Writes for analyses: queueing, the worker's run, its result, and model versions on disk.
+
+The worker's task, the sweeper and the ``install_models`` command call these; uploads come in
+through :func:`diagnosis.services.uploads.recording_create`.
+"""
 
 from __future__ import annotations
 
 import io
 import logging
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import User
-from diagnosis import findings
-from diagnosis.models import Analysis, ModelVersion, Recording, Status
-from diagnosis.uploads import PreparedUpload
+from diagnosis import engine, findings
+from diagnosis.models import Analysis, ModelVersion, Status
+from diagnosis.services import queue
 
 log = logging.getLogger(__name__)
 
@@ -36,67 +37,6 @@ USER_MESSAGE_INTERNAL = (
 )
 
 
-@dataclass
-class UploadOutcome:
-    analysis: Analysis
-    duplicate: bool  # True: the same file was uploaded before; this is its analysis
-
-
-# --- Uploads -------------------------------------------------------------------------------
-
-
-def recording_create(*, owner: User, upload: PreparedUpload) -> UploadOutcome:
-    """Store a validated upload and queue its analysis (one transaction; queued on commit).
-
-    The same file uploaded again by the same user is not stored twice: the earlier
-    analysis is returned with ``duplicate=True``.
-    """
-    earlier = (
-        Analysis.objects.filter(recording__owner=owner, recording__sha256=upload.sha256)
-        .select_related("recording")
-        .first()
-    )
-    if earlier is not None:
-        return UploadOutcome(analysis=earlier, duplicate=True)
-
-    recording = Recording(
-        owner=owner,
-        kind=upload.kind,
-        file_format=upload.file_format,
-        original_name=upload.original_name,
-        size_bytes=upload.size_bytes,
-        sha256=upload.sha256,
-    )
-    try:
-        with transaction.atomic():
-            with upload.path.open("rb") as handle:
-                recording.file.save("upload", File(handle), save=False)
-            recording.save()
-            analysis = Analysis.objects.create(recording=recording, enqueued_at=timezone.now())
-            analysis_enqueue_on_commit(analysis_id=analysis.id)
-    except Exception:
-        # Nothing half-saved: a file written before a failed transaction is removed.
-        if recording.file.name:
-            recording.file.storage.delete(recording.file.name)
-        raise
-    return UploadOutcome(analysis=analysis, duplicate=False)
-
-
-@transaction.atomic
-def recording_delete(*, recording: Recording) -> None:
-    """Delete a recording, its analyses and every stored file."""
-    names = [recording.file.name] + [a.trace.name for a in recording.analyses.all() if a.trace]
-    storage = recording.file.storage
-    recording.delete()
-
-    def delete_files() -> None:
-        for name in names:
-            if name:
-                storage.delete(name)
-
-    transaction.on_commit(delete_files)
-
-
 # --- Queueing ------------------------------------------------------------------------------
 
 
@@ -108,10 +48,8 @@ def analysis_enqueue_on_commit(*, analysis_id: uuid.UUID) -> None:
 def analysis_send(*, analysis_id: uuid.UUID) -> bool:
     """Publish the task. A broker that is down is logged, not raised: the analysis stays
     queued and the sweeper sends it again, so the user's upload is never lost."""
-    from diagnosis.tasks import classify_analysis
-
     try:
-        classify_analysis.delay(str(analysis_id))
+        queue.task_send(queue.CLASSIFY_ANALYSIS, str(analysis_id))
     except Exception:  # kombu raises many transport errors; all mean "not sent"
         log.warning(
             "could not queue analysis %s; the sweeper will retry", analysis_id, exc_info=True
@@ -180,20 +118,19 @@ def analysis_run(*, analysis_id: uuid.UUID | str, redelivered: bool = False) -> 
     Bad input ends as ``failed`` with a message for the user; transient errors (database,
     storage) release the claim and propagate so the task retries.
     """
-    from diagnosis import inference
-
     token = analysis_claim(analysis_id=analysis_id, redelivered=redelivered)
     if token is None:
         return "skipped"
     analysis = Analysis.objects.select_related("recording").get(id=analysis_id)
     model_version = model_version_active()
     try:
-        result, trace, timings = inference.analyse_file(
+        result, trace, timings = engine.analyse_file(
             Path(analysis.recording.file.path),
             version=model_version.version,
             directory=model_version.directory,
+            fs=analysis.recording.sampling_rate,
         )
-    except inference.InputError as error:
+    except engine.InputError as error:
         analysis_fail(analysis_id=analysis.id, token=token, message=str(error))
         return "failed"
     except (OSError, ConnectionError):
@@ -295,9 +232,7 @@ def model_versions_install(*, activate_default: bool = True) -> ModelVersion:
     active version that can no longer be served (removed, or made for an older engine) is
     replaced by the default.
     """
-    from diagnosis import inference
-
-    versions, default_directory = inference.installed_models()
+    versions, default_directory = engine.installed_models()
     for directory, metadata in versions:
         ModelVersion.objects.update_or_create(
             version=metadata["version"], defaults={"directory": directory, "metadata": metadata}

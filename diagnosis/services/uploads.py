@@ -1,4 +1,5 @@
-"""Turn what a user sent into one validated file, checked by content before anything is saved.
+"""Uploads: what a user sent becomes one validated file, checked by content before anything
+is saved, then a stored ``Recording`` and a queued ``Analysis``.
 
 A WFDB record may arrive as its ``.hea`` and ``.dat`` files (or ``.mat``: a signal file behind a
 MATLAB v4 header, as PhysioNet/CinC 2017 publishes them); they are packed into one zip so a
@@ -17,9 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
 
-from diagnosis.inference import InputError, validate_upload
+from accounts.models import User
+from diagnosis.engine import InputError, validate_upload
+from diagnosis.models import Analysis, Recording
+from diagnosis.services.analyses import analysis_enqueue_on_commit
 
 ACCEPTED_DESCRIPTION = (
     "a picture of one heartbeat (PNG or JPG); a photo, scan, screenshot or PDF of an ECG "
@@ -98,7 +105,7 @@ def _pack_wfdb(files: Sequence[UploadedFile], workdir: Path) -> Path:
     return archive
 
 
-def prepare_upload(files: Sequence[UploadedFile], *, fs: float | None = None) -> PreparedUpload:
+def _prepare(files: Sequence[UploadedFile], *, fs: float | None) -> PreparedUpload:
     """Validate the uploaded file(s) by content and return them as one temporary file.
 
     Raises:
@@ -145,3 +152,82 @@ def prepare_upload(files: Sequence[UploadedFile], *, fs: float | None = None) ->
     except Exception as error:
         shutil.rmtree(workdir, ignore_errors=True)
         raise InputError("The file could not be read as an ECG.") from error
+
+
+@dataclass
+class UploadOutcome:
+    analysis: Analysis
+    duplicate: bool  # True: the same file was uploaded before; this is its analysis
+
+
+# --- Uploads -------------------------------------------------------------------------------
+
+
+def recording_create(
+    *, owner: User, files: Sequence[UploadedFile], fs: float | None = None
+) -> UploadOutcome:
+    """The one way an upload comes in (the page and the API call it): validate the file(s)
+    by content, store them, and queue the analysis with every option the engine needs (the
+    sampling rate ``fs`` typed for a CSV of bare samples); one transaction, queued on commit.
+
+    The same file with the same options uploaded again by the same user is not stored
+    twice: the earlier analysis is returned with ``duplicate=True``.
+    Raises:
+        InputError: the upload is not an ECG we can read (one line for the user); nothing
+            is stored.
+    """
+    upload = _prepare(files, fs=fs)
+    try:
+        return _store(owner=owner, upload=upload, fs=fs)
+    finally:
+        upload.cleanup()
+
+
+def _store(*, owner: User, upload: PreparedUpload, fs: float | None) -> UploadOutcome:
+    earlier = (
+        Analysis.objects.filter(
+            recording__owner=owner, recording__sha256=upload.sha256, recording__sampling_rate=fs
+        )
+        .select_related("recording")
+        .first()
+    )
+    if earlier is not None:
+        return UploadOutcome(analysis=earlier, duplicate=True)
+
+    recording = Recording(
+        owner=owner,
+        kind=upload.kind,
+        file_format=upload.file_format,
+        original_name=upload.original_name,
+        size_bytes=upload.size_bytes,
+        sha256=upload.sha256,
+        sampling_rate=fs,
+    )
+    try:
+        with transaction.atomic():
+            with upload.path.open("rb") as handle:
+                recording.file.save("upload", File(handle), save=False)
+            recording.save()
+            analysis = Analysis.objects.create(recording=recording, enqueued_at=timezone.now())
+            analysis_enqueue_on_commit(analysis_id=analysis.id)
+    except Exception:
+        # Nothing half-saved: a file written before a failed transaction is removed.
+        if recording.file.name:
+            recording.file.storage.delete(recording.file.name)
+        raise
+    return UploadOutcome(analysis=analysis, duplicate=False)
+
+
+@transaction.atomic
+def recording_delete(*, recording: Recording) -> None:
+    """Delete a recording, its analyses and every stored file."""
+    names = [recording.file.name] + [a.trace.name for a in recording.analyses.all() if a.trace]
+    storage = recording.file.storage
+    recording.delete()
+
+    def delete_files() -> None:
+        for name in names:
+            if name:
+                storage.delete(name)
+
+    transaction.on_commit(delete_files)

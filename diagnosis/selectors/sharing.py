@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Role, Specialty, User
+from accounts.models import Specialty, User
 from diagnosis.models import (
     AccessLogEntry,
     Analysis,
@@ -28,7 +28,7 @@ def approved_doctors_search(query: str, *, limit: int = 20) -> QuerySet[User]:
         return User.objects.none()
     specialties = [code for code, name in Specialty.choices if query.lower() in name.lower()]
     return (
-        User.objects.filter(role=Role.DOCTOR, is_active=True, doctor_profile__isnull=False)
+        User.objects.approved_doctors()
         .filter(
             Q(full_name__icontains=query)
             | Q(doctor_profile__specialty__in=specialties)
@@ -58,8 +58,7 @@ def shares_with_doctor(doctor: User) -> list[Share]:
         .values_list("recording__owner_id", "n")
     )
     shares = list(
-        Share.objects.active()
-        .filter(doctor=doctor)
+        Share.objects.active_for(doctor)
         .select_related("patient")
         .order_by("patient__full_name", "patient__email")
     )
@@ -79,7 +78,7 @@ def review_queue(
 ) -> QuerySet[Analysis]:
     """Analyses of patients sharing with ``doctor``: those this doctor has not reviewed
     first, newest first within each group."""
-    sharing = Share.objects.active().filter(doctor=doctor).values("patient_id")
+    sharing = Share.objects.active_for(doctor).values("patient_id")
     mine = Review.objects.filter(analysis=OuterRef("pk"), doctor=doctor)
     analyses = (
         Analysis.objects.visible_to(doctor)
@@ -97,10 +96,6 @@ def review_queue(
     elif state == "reviewed":
         analyses = analyses.filter(reviewed=True)
     return analyses.order_by("reviewed", "-created_at")
-
-
-def waiting_count(doctor: User) -> int:
-    return review_queue(doctor, state="waiting").count()
 
 
 def beats_window(

@@ -1,4 +1,4 @@
-"""Curation and retraining: audit events, labeled-data imports, training runs.
+"""Curation and retraining: labelled examples, audit events, imports, training runs.
 
 State machine of a ``TrainingRun``::
 
@@ -168,3 +168,86 @@ class TrainingRun(models.Model):
             return 0
         done = (self.epoch - 1) + self.batch / self.batches
         return max(0, min(99, int(100 * done / self.total_epochs)))
+
+
+class ExampleSource(models.TextChoices):
+    DOCTOR_CORRECTION = "doctor_correction", "Doctor's correction"
+    IMPORT = "import", "Import"
+    BASE_DATABASE = "base_database", "Base database"
+
+
+class ExampleStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for curation"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class LabeledExample(models.Model):
+    """A label someone vouches for, waiting for an administrator to curate it before it may
+    be used for training. ``beat_sample`` is None for a label of the whole analysis."""
+
+    source = models.CharField(max_length=24, choices=ExampleSource.choices)
+    status = models.CharField(
+        max_length=16, choices=ExampleStatus.choices, default=ExampleStatus.PENDING
+    )
+    label = models.CharField(max_length=8)
+    analysis = models.ForeignKey(
+        "diagnosis.Analysis",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="labeled_examples",
+    )
+    beat_sample = models.PositiveBigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="labeled_examples",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Curation: the beat itself, so an example outlives its analysis and can be shown and
+    # trained on. ``window``: float32 bytes, WIDE_PRE + WIDE_POST samples
+    # at 360 Hz with the R peak at WIDE_PRE (filtered like inference); filled when the
+    # example is imported, or from the analysis's file when it is first needed.
+    image = models.FileField(upload_to="curation/", max_length=255, blank=True)
+    window = models.BinaryField(null=True, blank=True, editable=False)
+    # Content hash of what was imported (the image file, or the beat window): duplicates.
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # Kept out of training, used to evaluate candidates (an import's test/ folder, or a
+    # fixed share of the rest chosen by hash).
+    holdout = models.BooleanField(default=False)
+    import_batch = models.ForeignKey(
+        "diagnosis.ImportBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="examples",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="curated_examples",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "label"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(source="import") & ~Q(sha256=""),
+                name="one_imported_example_per_content",
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = "analysis" if self.beat_sample is None else f"beat @{self.beat_sample}"
+        return f"{self.label} ({where}, {self.get_status_display()})"

@@ -1,23 +1,20 @@
-"""Writes for sharing, doctors' reviews, labeled examples and the access log.
-
-Views, the API, tasks and commands call these; reads live in ``review_selectors``.
+"""Writes for sharing, doctors' reviews (and the labelled examples they make), and the
+emails about them. Views, tasks and commands call these; reads live in
+``diagnosis.selectors.sharing``.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import DoctorProfile, Role, User
+from accounts.models import DoctorProfile, User
 from diagnosis.models import (
     CLASS_NAMES,
-    AccessLogEntry,
-    AccessVia,
     Analysis,
     ExampleSource,
     ExampleStatus,
@@ -28,12 +25,9 @@ from diagnosis.models import (
     Status,
     Verdict,
 )
+from diagnosis.services import queue
 
 log = logging.getLogger(__name__)
-
-#: Polling the live status fragment re-reads the same analysis every second: repeated reads
-#: of it by the same person within this window are one entry, not hundreds.
-STATUS_POLL_DEDUP_SECONDS = 60
 
 
 # --- Sharing -----------------------------------------------------------------------------
@@ -62,13 +56,9 @@ def share_create(*, patient: User, doctor: User | None = None, invitation_code: 
         if profile is None:
             raise ValidationError("No doctor has this invitation code. Check it and try again.")
         doctor = profile.user
-    if not (
-        doctor.role == Role.DOCTOR
-        and doctor.is_active
-        and DoctorProfile.objects.filter(user=doctor).exists()
-    ):
+    if not User.objects.approved_doctors().filter(pk=doctor.pk).exists():
         raise ValidationError("You can only share with an approved doctor.")
-    existing = Share.objects.active().filter(patient=patient, doctor=doctor).first()
+    existing = Share.objects.active_for(doctor).filter(patient=patient).first()
     if existing is not None:
         return existing
     return Share.objects.create(patient=patient, doctor=doctor)
@@ -87,7 +77,7 @@ def share_revoke(*, share: Share, by: User) -> Share:
 
 
 def share_is_active(*, patient_id: Any, doctor: User) -> bool:
-    return Share.objects.active().filter(patient_id=patient_id, doctor=doctor).exists()
+    return Share.objects.active_for(doctor).filter(patient_id=patient_id).exists()
 
 
 # --- Reviews -----------------------------------------------------------------------------
@@ -119,7 +109,7 @@ def review_submit(
     transaction commits.
     """
     analysis = Analysis.objects.select_for_update().select_related("recording").get(pk=analysis.pk)
-    if doctor.role != Role.DOCTOR or not share_is_active(
+    if not doctor.is_doctor or not share_is_active(
         patient_id=analysis.recording.owner_id, doctor=doctor
     ):
         raise ValidationError("Only a doctor the patient shares with can review.")
@@ -205,57 +195,10 @@ def _labeled_examples_sync(
 
 
 def _review_email_send(*, review_id: int) -> None:
-    from diagnosis.tasks import send_review_email
-
     try:
-        send_review_email.delay(review_id)
+        queue.task_send(queue.SEND_REVIEW_EMAIL, review_id)
     except Exception:  # a broker that is down must not turn a saved review into an error
         log.warning("could not queue the review email for review %s", review_id, exc_info=True)
-
-
-# --- Access log --------------------------------------------------------------------------
-
-
-def access_log_record(*, viewer: Any, analysis: Analysis, via: str) -> AccessLogEntry | None:
-    """Record that ``viewer`` saw a patient's analysis (not recorded: the patient's own
-    views). Status-fragment polls by the same viewer are recorded once a minute."""
-    owner_id = analysis.recording.owner_id
-    if not viewer.is_authenticated or viewer.pk == owner_id:
-        return None
-    if via == AccessVia.STATUS:
-        since = timezone.now() - timedelta(seconds=STATUS_POLL_DEDUP_SECONDS)
-        if AccessLogEntry.objects.filter(
-            viewer=viewer, analysis_ref=analysis.pk, via=via, created_at__gte=since
-        ).exists():
-            return None
-    return AccessLogEntry.objects.create(
-        patient_id=owner_id,
-        viewer=viewer,
-        viewer_email=viewer.email,
-        viewer_role=viewer.role,
-        analysis=analysis,
-        analysis_ref=analysis.pk,
-        via=via,
-    )
-
-
-#: URL names of the pages that show an analysis -> how the access log says it was seen.
-VIA_BY_URL_NAME = {
-    "result": AccessVia.PAGE,
-    "result_status": AccessVia.STATUS,
-    "trace": AccessVia.TRACE,
-    "file": AccessVia.FILE,
-    "report": AccessVia.REPORT,
-    "review": AccessVia.REVIEW,
-    "analysis-detail": AccessVia.API,
-}
-
-
-def access_via_for(request: Any) -> str:
-    """How a request saw the data, from the URL it came through."""
-    match = getattr(request, "resolver_match", None)
-    name = match.url_name if match else None
-    return VIA_BY_URL_NAME.get(name or "", AccessVia.PAGE)
 
 
 # --- Notifications -----------------------------------------------------------------------
@@ -274,16 +217,15 @@ def doctor_digests_send(*, now: Any = None) -> int:
     sent = 0
     doctor_ids = (
         Share.objects.active()
-        .filter(doctor__role=Role.DOCTOR, doctor__is_active=True)
+        .filter(doctor__in=User.objects.approved_doctors())
         .values_list("doctor_id", flat=True)
         .distinct()
     )
     for doctor_id in list(doctor_ids):
         with transaction.atomic():
             shares = list(
-                Share.objects.active()
+                Share.objects.active_for(doctor_id)
                 .select_for_update()
-                .filter(doctor_id=doctor_id)
                 .select_related("patient", "doctor")
             )
             if not shares:

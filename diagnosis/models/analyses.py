@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import Role, User
+from accounts.models import User
 from diagnosis import findings
 
 CLASS_NAMES = {
@@ -39,12 +39,15 @@ class RecordingQuerySet(models.QuerySet["Recording"]):
     def visible_to(self, user: Any) -> RecordingQuerySet:
         """The one access rule for recordings: owners, administrators, and doctors (with TOTP)
         holding an active share from the owner."""
+        from accounts.permissions import mfa_satisfied
+        from diagnosis.models.sharing import Share
+
         if not user.is_authenticated:
             return self.none()
-        if user.role == Role.ADMIN and user.is_staff:
+        if user.is_administrator:
             return self.all()
-        if user.role == Role.DOCTOR and doctor_can_see_shared_data(user):
-            sharing = Share.objects.active().filter(doctor=user).values("patient_id")
+        if user.is_doctor and mfa_satisfied(user):
+            sharing = Share.objects.active_for(user).values("patient_id")
             return self.filter(Q(owner=user) | Q(owner__in=sharing))
         return self.filter(owner=user)
 
@@ -72,6 +75,8 @@ class Recording(models.Model):
     original_name = models.CharField(max_length=255, blank=True)  # display only
     size_bytes = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
+    # The rate the uploader typed for a CSV of bare samples (Hz): the worker reads with it.
+    sampling_rate = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RecordingQuerySet.as_manager()
@@ -231,233 +236,3 @@ class Analysis(models.Model):
     def verdict_name(self) -> str:
         """The verdict in plain words, for lists (``""`` when there is none)."""
         return findings.verdict_words(self.verdict)
-
-
-# --- Sharing, reviews, labeled examples, access log -------------------------------------------
-
-
-def doctor_can_see_shared_data(user: Any) -> bool:
-    """Doctors see what patients share only with two-factor authentication turned on."""
-    from accounts.permissions import has_totp
-
-    return has_totp(user)
-
-
-class ShareQuerySet(models.QuerySet["Share"]):
-    def active(self) -> ShareQuerySet:
-        return self.filter(revoked_at__isnull=True)
-
-
-class Share(models.Model):
-    """A patient lets a doctor see their whole history until they revoke it.
-
-    Access follows ``revoked_at`` directly (``visible_to`` reads it on every request), so a
-    revoked share closes the doctor's access at once.
-    """
-
-    patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares_given"
-    )
-    doctor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares_received"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    # The doctor's digest has announced this patient's uploads up to here.
-    digest_sent_until = models.DateTimeField(null=True, blank=True)
-
-    objects = ShareQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["patient", "doctor"],
-                condition=Q(revoked_at__isnull=True),
-                name="one_active_share_per_patient_and_doctor",
-            )
-        ]
-
-    def __str__(self) -> str:
-        state = "revoked" if self.revoked_at else "active"
-        return f"{self.patient} -> {self.doctor} ({state})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
-
-class Verdict(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirmed"
-    CORRECTED = "corrected", "Corrected"
-
-
-class Review(models.Model):
-    """A doctor's reading of one analysis: the label they give it, per-beat corrections
-    (records) and a note for the patient. One per doctor and analysis; writing again
-    updates it."""
-
-    analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="reviews")
-    doctor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_written"
-    )
-    verdict = models.CharField(max_length=16, choices=Verdict.choices)
-    model_label = models.CharField(max_length=8)  # what the model said, kept for the record
-    label = models.CharField(max_length=8)  # what the doctor says
-    # [{"sample": int, "t": seconds, "model_label": "NOR", "label": "PVC"}, ...] by sample
-    beat_corrections = models.JSONField(default=list, blank=True)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-updated_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["analysis", "doctor"], name="one_review_per_doctor_and_analysis"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"Review of {self.analysis_id} by {self.doctor} ({self.verdict})"
-
-    @property
-    def label_name(self) -> str:
-        return CLASS_NAMES.get(self.label, self.label)
-
-    @property
-    def is_corrected(self) -> bool:
-        return self.verdict == Verdict.CORRECTED
-
-
-class ExampleSource(models.TextChoices):
-    DOCTOR_CORRECTION = "doctor_correction", "Doctor's correction"
-    IMPORT = "import", "Import"
-    BASE_DATABASE = "base_database", "Base database"
-
-
-class ExampleStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for curation"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-
-
-class LabeledExample(models.Model):
-    """A label someone vouches for, waiting for an administrator to curate it before it may
-    be used for training. ``beat_sample`` is None for a label of the whole analysis."""
-
-    source = models.CharField(max_length=24, choices=ExampleSource.choices)
-    status = models.CharField(
-        max_length=16, choices=ExampleStatus.choices, default=ExampleStatus.PENDING
-    )
-    label = models.CharField(max_length=8)
-    analysis = models.ForeignKey(
-        Analysis,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="labeled_examples",
-    )
-    beat_sample = models.PositiveBigIntegerField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="labeled_examples",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    # Curation (diagnosis.curation): the beat itself, so an example outlives its analysis and
-    # can be shown and trained on. ``window``: float32 bytes, WIDE_PRE + WIDE_POST samples
-    # at 360 Hz with the R peak at WIDE_PRE (filtered like inference); filled when the
-    # example is imported, or from the analysis's file when it is first needed.
-    image = models.FileField(upload_to="curation/", max_length=255, blank=True)
-    window = models.BinaryField(null=True, blank=True, editable=False)
-    # Content hash of what was imported (the image file, or the beat window): duplicates.
-    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
-    # Kept out of training, used to evaluate candidates (an import's test/ folder, or a
-    # fixed share of the rest chosen by hash).
-    holdout = models.BooleanField(default=False)
-    import_batch = models.ForeignKey(
-        "diagnosis.ImportBatch",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="examples",
-    )
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="curated_examples",
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["status", "created_at"]),
-            models.Index(fields=["status", "label"]),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["sha256"],
-                condition=Q(source="import") & ~Q(sha256=""),
-                name="one_imported_example_per_content",
-            )
-        ]
-
-    def __str__(self) -> str:
-        where = "analysis" if self.beat_sample is None else f"beat @{self.beat_sample}"
-        return f"{self.label} ({where}, {self.get_status_display()})"
-
-
-class AccessVia(models.TextChoices):
-    PAGE = "page", "Result page"
-    STATUS = "status", "Result page (live update)"
-    TRACE = "trace", "ECG trace"
-    FILE = "file", "File download"
-    REPORT = "report", "Printable report"
-    REVIEW = "review", "Review page"
-    API = "api", "API"
-
-
-class AccessLogEntry(models.Model):
-    """Someone other than the patient looked at the patient's data. Kept after the analysis
-    is deleted (``analysis_ref``) and after the viewer's account is gone (``viewer_email``)."""
-
-    patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_log"
-    )
-    viewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="access_log_as_viewer",
-    )
-    viewer_email = models.EmailField()
-    viewer_role = models.CharField(max_length=16, choices=Role.choices)
-    analysis = models.ForeignKey(
-        Analysis, on_delete=models.SET_NULL, null=True, related_name="access_log"
-    )
-    analysis_ref = models.UUIDField()
-    via = models.CharField(max_length=16, choices=AccessVia.choices)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name_plural = "access log entries"
-        indexes = [models.Index(fields=["patient", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.viewer_email} saw {self.analysis_ref} ({self.via})"
-
-
-# Curation models (audit events, imports, training runs) live in their own module.
-from diagnosis.curation_models import (  # noqa: E402, F401
-    AuditEvent,
-    ImportBatch,
-    RunStatus,
-    TrainingRun,
-)

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.permissions import (
     AuthenticatedHttpRequest,
     admin_required,
@@ -22,15 +22,17 @@ from accounts.permissions import (
     patient_required,
 )
 from accounts.services import doctor_invitation_code_regenerate
-from diagnosis import review_selectors, reviews
-from diagnosis.models import CLASS_NAMES, AccessVia, Analysis, Share
-from diagnosis.review_forms import (
+from diagnosis.forms.sharing import (
     CLASS_CHOICES,
     DoctorSearchForm,
     InvitationCodeForm,
     QueueFilterForm,
     ReviewForm,
 )
+from diagnosis.models import CLASS_NAMES, AccessVia, Analysis, Share
+from diagnosis.selectors import sharing as sharing_selectors
+from diagnosis.services import access_log as access_log_services
+from diagnosis.services import sharing as sharing_services
 
 #: Seconds of a record shown at once in the review's beat table.
 REVIEW_WINDOW_S = 20.0
@@ -44,7 +46,7 @@ REVIEW_WINDOW_S = 20.0
 def sharing(request: AuthenticatedHttpRequest) -> HttpResponse:
     search = DoctorSearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    shares = review_selectors.shares_of_patient(request.user)
+    shares = sharing_selectors.shares_of_patient(request.user)
     shared_with = {share.doctor_id for share in shares}
     return render(
         request,
@@ -53,7 +55,7 @@ def sharing(request: AuthenticatedHttpRequest) -> HttpResponse:
             "shares": shares,
             "search": search,
             "query": query,
-            "found": review_selectors.approved_doctors_search(query) if query else [],
+            "found": sharing_selectors.approved_doctors_search(query) if query else [],
             "shared_with": shared_with,
             "code_form": InvitationCodeForm(),
         },
@@ -68,7 +70,7 @@ def share_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     doctor_id = request.POST.get("doctor", "")
     if doctor_id:
         doctor = (
-            User.objects.filter(role=Role.DOCTOR, doctor_profile__isnull=False)
+            User.objects.approved_doctors()
             .filter(pk=int(doctor_id) if doctor_id.isdigit() else 0)
             .first()
         )
@@ -82,7 +84,9 @@ def share_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("diagnosis:sharing")
         code = form.cleaned_data["code"]
     try:
-        share = reviews.share_create(patient=request.user, doctor=doctor, invitation_code=code)
+        share = sharing_services.share_create(
+            patient=request.user, doctor=doctor, invitation_code=code
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -97,7 +101,7 @@ def share_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def share_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     share = get_object_or_404(Share.objects.active().filter(patient=request.user), pk=pk)
-    reviews.share_revoke(share=share, by=request.user)
+    sharing_services.share_revoke(share=share, by=request.user)
     messages.success(
         request, f"You stopped sharing with {share.doctor.get_full_name()}. Access ended now."
     )
@@ -110,11 +114,11 @@ def share_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @doctor_required
 @require_GET
 def doctor_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    shares = review_selectors.shares_with_doctor(request.user)
+    shares = sharing_selectors.shares_with_doctor(request.user)
     patients = [(s.patient_id, s.patient.get_full_name()) for s in shares]
     form = QueueFilterForm(request.GET or None, patients=patients)
     filters = form.cleaned_data if form.is_valid() else {}
-    analyses = review_selectors.review_queue(
+    analyses = sharing_selectors.review_queue(
         request.user,
         patient_id=filters.get("patient"),
         label=filters.get("label") or "",
@@ -150,7 +154,7 @@ def invitation_code_regenerate(request: AuthenticatedHttpRequest) -> HttpRespons
 def _analysis_to_review(request: AuthenticatedHttpRequest, analysis_id: object) -> Analysis:
     """A shared analysis of another person; anything else (no share, revoked, own upload) is
     a 404."""
-    sharing = Share.objects.active().filter(doctor=request.user).values("patient_id")
+    sharing = Share.objects.active_for(request.user).values("patient_id")
     analysis = get_object_or_404(
         Analysis.objects.visible_to(request.user)
         .filter(recording__owner__in=sharing)
@@ -158,7 +162,9 @@ def _analysis_to_review(request: AuthenticatedHttpRequest, analysis_id: object) 
         .select_related("recording", "recording__owner", "model_version"),
         id=analysis_id,
     )
-    reviews.access_log_record(viewer=request.user, analysis=analysis, via=AccessVia.REVIEW)
+    access_log_services.access_log_record(
+        viewer=request.user, analysis=analysis, via=AccessVia.REVIEW
+    )
     return analysis
 
 
@@ -185,7 +191,7 @@ def review(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpRespon
             if key.startswith("beat-") and key.removeprefix("beat-").isdigit()
         }
         try:
-            reviews.review_submit(
+            sharing_services.review_submit(
                 analysis=analysis,
                 doctor=request.user,
                 label=form.cleaned_data["label"],
@@ -199,9 +205,9 @@ def review(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpRespon
             url = reverse("diagnosis:review", args=[analysis.id])
             return redirect(f"{url}?start={start:g}")
     corrections = {int(c["sample"]): c["label"] for c in (mine.beat_corrections if mine else [])}
-    record = review_selectors.is_record(analysis)
+    record = sharing_selectors.is_record(analysis)
     window = (
-        review_selectors.beats_window(
+        sharing_selectors.beats_window(
             analysis, start_s=start, seconds=REVIEW_WINDOW_S, corrections=corrections
         )
         if record
@@ -231,7 +237,7 @@ def review(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpRespon
 @require_GET
 def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "Who saw my data": every view of the user's uploads by someone else."""
-    entries = review_selectors.access_log_of_patient(request.user)
+    entries = sharing_selectors.access_log_of_patient(request.user)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "doctors/access_log.html", {"page": page})
 
@@ -251,7 +257,7 @@ def access_log_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     writer = csv.writer(response)
     writer.writerow(["when", "patient", "viewer", "viewer_role", "analysis", "via"])
-    for entry in review_selectors.access_log_all().iterator(chunk_size=2000):
+    for entry in sharing_selectors.access_log_all().iterator(chunk_size=2000):
         writer.writerow(
             [
                 entry.created_at.isoformat(),

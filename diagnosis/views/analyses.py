@@ -12,10 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import AuthenticatedHttpRequest
-from diagnosis import findings, reviews, selectors, services
-from diagnosis.forms import HistoryFilterForm, UploadForm
+from diagnosis import findings
+from diagnosis.engine import InputError
+from diagnosis.forms.analyses import HistoryFilterForm, UploadForm
 from diagnosis.models import Analysis, Recording
-from diagnosis.uploads import ACCEPTED_DESCRIPTION
+from diagnosis.selectors import analyses as selectors
+from diagnosis.services import access_log, uploads
 
 
 def _analysis_for(request: HttpRequest, analysis_id: object) -> Analysis:
@@ -26,8 +28,8 @@ def _analysis_for(request: HttpRequest, analysis_id: object) -> Analysis:
         Analysis.objects.visible_to(request.user).select_related("recording", "model_version"),
         id=analysis_id,
     )
-    reviews.access_log_record(
-        viewer=request.user, analysis=analysis, via=reviews.access_via_for(request)
+    access_log.access_log_record(
+        viewer=request.user, analysis=analysis, via=access_log.access_via_for(request)
     )
     return analysis
 
@@ -75,28 +77,29 @@ def _nearby_specialists(analysis: Analysis) -> list[object]:
 @require_http_methods(["GET", "POST"])
 def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid() and form.prepared is not None:
+    if request.method == "POST" and form.is_valid():
         try:
-            outcome = services.recording_create(owner=request.user, upload=form.prepared)
-        finally:
-            form.prepared.cleanup()
-        if outcome.duplicate:
-            messages.info(
-                request,
-                "You uploaded this same file on "
-                f"{outcome.analysis.created_at:%d %b %Y}. Here is its result.",
+            outcome = uploads.recording_create(
+                owner=request.user, files=form.cleaned_data["file"], fs=form.cleaned_data["fs"]
             )
-        return redirect("diagnosis:result", analysis_id=outcome.analysis.id)
-    from diagnosis.uploads import ACCEPT_ATTRIBUTE, max_upload_bytes
-
+        except InputError as error:
+            form.add_error("file", str(error))
+        else:
+            if outcome.duplicate:
+                messages.info(
+                    request,
+                    "You uploaded this same file on "
+                    f"{outcome.analysis.created_at:%d %b %Y}. Here is its result.",
+                )
+            return redirect("diagnosis:result", analysis_id=outcome.analysis.id)
     return render(
         request,
         "diagnosis/upload.html",
         {
             "form": form,
-            "accepted": ACCEPTED_DESCRIPTION,
-            "accept_attribute": ACCEPT_ATTRIBUTE,
-            "max_mb": max_upload_bytes() // (1024 * 1024),
+            "accepted": uploads.ACCEPTED_DESCRIPTION,
+            "accept_attribute": uploads.ACCEPT_ATTRIBUTE,
+            "max_mb": uploads.max_upload_bytes() // (1024 * 1024),
         },
         status=400 if form.errors else 200,
     )
@@ -186,7 +189,7 @@ def delete(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpRespon
         Recording.objects.visible_to(request.user).filter(owner=request.user),
         analyses__id=analysis_id,
     )
-    services.recording_delete(recording=recording)
+    uploads.recording_delete(recording=recording)
     messages.success(request, "The upload and its results were deleted.")
     return redirect("diagnosis:history")
 

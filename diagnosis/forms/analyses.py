@@ -1,3 +1,5 @@
+"""Forms of a patient's own pages: the upload and the history filters."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,9 +7,8 @@ from typing import Any
 from django import forms
 
 from diagnosis import findings
-from diagnosis.inference import InputError
 from diagnosis.models import CLASS_NAMES
-from diagnosis.uploads import ACCEPT_ATTRIBUTE, PreparedUpload, prepare_upload
+from diagnosis.services.uploads import ACCEPT_ATTRIBUTE
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -23,7 +24,8 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    """One ECG file (or a WFDB .hea + .dat or .mat pair), validated by content in ``clean``."""
+    """One ECG file (or a WFDB .hea + .dat or .mat pair) and its options; the content is
+    checked by ``services.uploads.recording_create``."""
 
     file = MultipleFileField(
         label="ECG file",
@@ -35,18 +37,6 @@ class UploadForm(forms.Form):
         min_value=50,
         max_value=10000,
     )
-
-    prepared: PreparedUpload | None = None
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        files = data.get("file") or []
-        if files and not self.errors:
-            try:
-                self.prepared = prepare_upload(files, fs=data.get("fs"))
-            except InputError as error:
-                self.add_error("file", str(error))
-        return data
 
 
 class HistoryFilterForm(forms.Form):

@@ -1,10 +1,10 @@
+"""URLs of a patient's own analyses: upload, result, trace, file, report, delete, history."""
+
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import path
 
-from diagnosis import views
-
-app_name = "diagnosis"
+from diagnosis.views import analyses as views
 
 urlpatterns = [
     path("upload/", views.upload, name="upload"),
@@ -15,6 +15,4 @@ urlpatterns = [
     path("<uuid:analysis_id>/file/", views.recording_file, name="file"),
     path("<uuid:analysis_id>/report/", views.report, name="report"),
     path("<uuid:analysis_id>/delete/", views.delete, name="delete"),
-    path("", include("diagnosis.review_urls")),
-    path("", include("diagnosis.curation_urls")),
 ]

@@ -7,14 +7,15 @@ from typing import Any
 import numpy as np
 from django.db.models import Count, QuerySet
 
-from diagnosis.curation_models import AuditEvent, TrainingRun
 from diagnosis.models import (
     CLASS_NAMES,
+    AuditEvent,
     ExampleSource,
     ExampleStatus,
     InputKind,
     LabeledExample,
     ModelVersion,
+    TrainingRun,
 )
 
 #: Seconds of trace shown on each side of a corrected beat (its neighbours, for context).

@@ -1,0 +1,55 @@
+"""The diagnosis app's models, one module per concern; imported here so Django (and
+``from diagnosis.models import X``) finds them all.
+
+- :mod:`.analyses`: recordings (uploads), analyses (what the engine said), model versions.
+- :mod:`.sharing`: shares with doctors, reviews, the access log.
+- :mod:`.curation`: labelled examples, imports, audit events, training runs.
+"""
+
+from diagnosis.models.analyses import (
+    CLASS_NAMES,
+    Analysis,
+    AnalysisQuerySet,
+    InputKind,
+    ModelVersion,
+    Recording,
+    RecordingQuerySet,
+    Status,
+    recording_upload_to,
+)
+from diagnosis.models.curation import (
+    OPEN_RUN_STATUSES,
+    AuditEvent,
+    ExampleSource,
+    ExampleStatus,
+    ImportBatch,
+    LabeledExample,
+    RunStatus,
+    TrainingRun,
+)
+from diagnosis.models.sharing import AccessLogEntry, AccessVia, Review, Share, Verdict
+
+__all__ = [
+    "CLASS_NAMES",
+    "OPEN_RUN_STATUSES",
+    "AccessLogEntry",
+    "AccessVia",
+    "Analysis",
+    "AnalysisQuerySet",
+    "AuditEvent",
+    "ExampleSource",
+    "ExampleStatus",
+    "ImportBatch",
+    "InputKind",
+    "LabeledExample",
+    "ModelVersion",
+    "Recording",
+    "RecordingQuerySet",
+    "Review",
+    "RunStatus",
+    "Share",
+    "Status",
+    "TrainingRun",
+    "Verdict",
+    "recording_upload_to",
+]

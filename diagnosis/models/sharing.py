@@ -1,0 +1,147 @@
+"""Sharing and reviews: a patient's share with a doctor, the doctor's review of an analysis,
+and the access log of who else looked at a patient's data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Role
+from diagnosis.models.analyses import CLASS_NAMES
+
+
+class ShareQuerySet(models.QuerySet["Share"]):
+    def active(self) -> ShareQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+    def active_for(self, doctor: Any) -> ShareQuerySet:
+        """The one rule for "this doctor may see this patient's data now"."""
+        return self.active().filter(doctor=doctor)
+
+
+class Share(models.Model):
+    """A patient lets a doctor see their whole history until they revoke it.
+
+    Access follows ``revoked_at`` directly (``visible_to`` reads it on every request), so a
+    revoked share closes the doctor's access at once.
+    """
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares_given"
+    )
+    doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares_received"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # The doctor's digest has announced this patient's uploads up to here.
+    digest_sent_until = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "doctor"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_share_per_patient_and_doctor",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"{self.patient} -> {self.doctor} ({state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Verdict(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    CORRECTED = "corrected", "Corrected"
+
+
+class Review(models.Model):
+    """A doctor's reading of one analysis: the label they give it, per-beat corrections
+    (records) and a note for the patient. One per doctor and analysis; writing again
+    updates it."""
+
+    analysis = models.ForeignKey(
+        "diagnosis.Analysis", on_delete=models.CASCADE, related_name="reviews"
+    )
+    doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_written"
+    )
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    model_label = models.CharField(max_length=8)  # what the model said, kept for the record
+    label = models.CharField(max_length=8)  # what the doctor says
+    # [{"sample": int, "t": seconds, "model_label": "NOR", "label": "PVC"}, ...] by sample
+    beat_corrections = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["analysis", "doctor"], name="one_review_per_doctor_and_analysis"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.analysis_id} by {self.doctor} ({self.verdict})"
+
+    @property
+    def label_name(self) -> str:
+        return CLASS_NAMES.get(self.label, self.label)
+
+    @property
+    def is_corrected(self) -> bool:
+        return self.verdict == Verdict.CORRECTED
+
+
+class AccessVia(models.TextChoices):
+    PAGE = "page", "Result page"
+    STATUS = "status", "Result page (live update)"
+    TRACE = "trace", "ECG trace"
+    FILE = "file", "File download"
+    REPORT = "report", "Printable report"
+    REVIEW = "review", "Review page"
+    API = "api", "API"
+
+
+class AccessLogEntry(models.Model):
+    """Someone other than the patient looked at the patient's data. Kept after the analysis
+    is deleted (``analysis_ref``) and after the viewer's account is gone (``viewer_email``)."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_log"
+    )
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="access_log_as_viewer",
+    )
+    viewer_email = models.EmailField()
+    viewer_role = models.CharField(max_length=16, choices=Role.choices)
+    analysis = models.ForeignKey(
+        "diagnosis.Analysis", on_delete=models.SET_NULL, null=True, related_name="access_log"
+    )
+    analysis_ref = models.UUIDField()
+    via = models.CharField(max_length=16, choices=AccessVia.choices)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "access log entries"
+        indexes = [models.Index(fields=["patient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.viewer_email} saw {self.analysis_ref} ({self.via})"

@@ -1,0 +1,9 @@
+"""URLs under /analyses/, one list per concern, all named ``diagnosis:<name>``."""
+
+from __future__ import annotations
+
+from diagnosis.urls import analyses, curation, sharing
+
+app_name = "diagnosis"
+
+urlpatterns = [*analyses.urlpatterns, *sharing.urlpatterns, *curation.urlpatterns]
