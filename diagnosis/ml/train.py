@@ -82,6 +82,7 @@ DECISION: dict[str, Any] = {
     "v_veto": {"qrs_corr_min": 0.95, "pre_ratio_min": -0.1},
     "adapt_alpha": 1.0,
     "allow_pab": False,
+    "pab_to_nor": False,
     "source": "benchmarks/beat_cv.py: no threshold keeps CV S Se >= 0.85 with PPV >= 0.5: "
     "best CV S F1",
 }
