@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from diagnosis.ml import strip, strip_render
+from diagnosis.ml import strip
 from diagnosis.ml.errors import InputError
 from diagnosis.ml.io import detect_kind, read_record, sniff, validate_upload
+from tests.ml import strip_render
 from tests.ml.engine_helpers import load_excerpt
 
 ROOT = Path(__file__).resolve().parents[2]
