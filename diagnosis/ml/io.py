@@ -59,12 +59,14 @@ __all__ = [
     "MAX_ZIP_UNCOMPRESSED_BYTES",
     "MIN_DURATION_S",
     "MIN_FS",
+    "PICTURES",
     "RECORD_EXTENSIONS",
     "Format",
     "Kind",
     "Record",
     "choose_lead",
     "detect_kind",
+    "locate",
     "read_record",
     "sniff",
     "validate_upload",
@@ -72,7 +74,8 @@ __all__ = [
 
 Format = Literal["png", "jpeg", "pdf", "zip", "edf", "bdf", "wfdb", "csv"]
 Kind = Literal["beat_image", "strip", "record"]
-_PICTURES = ("png", "jpeg", "pdf")
+#: Formats that are pictures (a beat plot or a strip), read by :mod:`diagnosis.ml.pipeline`.
+PICTURES: tuple[Format, ...] = ("png", "jpeg", "pdf")
 
 _SNIFF_BYTES = 64 * 1024
 #: Files of a WFDB record that are read through the header beside them.
@@ -150,8 +153,15 @@ def sniff(path_or_bytes: str | os.PathLike[str] | bytes) -> Format:
     )
 
 
-def _resolve(path: str | os.PathLike[str]) -> tuple[Path, Format]:
-    """Find the file to read and its format; the extension only helps WFDB's companion files."""
+def locate(path: str | os.PathLike[str]) -> tuple[Path, Format]:
+    """Find the file to read and its format; the extension only helps WFDB's companion files.
+
+    A WFDB record name without extension, or its ``.dat``/``.mat``/``.atr`` file, gives the
+    ``.hea`` beside it.
+
+    Raises:
+        InputError: the file is missing, a folder, empty, too large or of no supported format.
+    """
     p = Path(path)
     if not p.exists():
         # wfdb style: a record name without extension ("data/100").
@@ -218,8 +228,8 @@ def detect_kind(path: str | os.PathLike[str]) -> Kind:
     Raises:
         InputError: the file is missing, empty, too large or of no supported format.
     """
-    p, fmt = _resolve(path)
-    if fmt in _PICTURES:
+    p, fmt = locate(path)
+    if fmt in PICTURES:
         from diagnosis.ml.strip import classify_picture
 
         return classify_picture(p)
@@ -257,8 +267,8 @@ def read_record(
         InputError: for any unreadable, inconsistent or implausible input (one line, for users).
     """
     _check_given_fs(fs)
-    p, fmt = _resolve(path)
-    if fmt in _PICTURES:
+    p, fmt = locate(path)
+    if fmt in PICTURES:
         from diagnosis.ml.strip import classify_picture, digitize
 
         if classify_picture(p) == "beat_image":
@@ -309,15 +319,12 @@ def validate_upload(
         InputError: with a one-line reason to show the user.
     """
     _check_given_fs(fs)
-    p, fmt = _resolve(path)
+    p, fmt = locate(path)
     try:
-        if fmt in _PICTURES:
-            from diagnosis.ml.image import check_image
+        if fmt in PICTURES:
             from diagnosis.ml.strip import classify_picture
 
-            if fmt != "pdf":
-                check_image(p)
-            return classify_picture(p)
+            return classify_picture(p)  # decodes within the pixel cap (image.check_image)
         if fmt == "wfdb":
             with as_hea(p) as hea:
                 info = wfdb_header(hea)
