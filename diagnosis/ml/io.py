@@ -1,6 +1,8 @@
 """Readers for ECG records: WFDB (.hea + .dat, or a .zip holding one record), CSV and EDF.
 
 Everything here is Django-free; the format readers live in :mod:`diagnosis.ml.readers`.
+Pictures (a beat plot, a strip) are recognised here but read elsewhere: any file is read
+through :func:`diagnosis.ml.pipeline.read_input`, which calls the right reader.
 Inputs are recognised by their content (magic bytes, header text), the file extension is
 only a hint, because uploads are stored under generated names.
 Every failure is an :class:`~diagnosis.ml.errors.InputError` whose message is one plain-English
@@ -8,7 +10,9 @@ line that can be shown to the user.
 
 Public API:
 
-- :func:`read_record` -> :class:`Record` (one lead, float64 millivolts, its sampling rate);
+- :func:`read_record` -> :class:`Record` (one lead, float64 millivolts, its sampling rate) of a
+  signal file; a picture is refused;
+- :func:`locate` -> the file to read and its format (a WFDB record by name or signal file);
 - :func:`detect_kind` -> ``"beat_image"``, ``"strip"`` (a picture or PDF of an ECG strip, read
   by :mod:`diagnosis.ml.strip`) or ``"record"``;
 - :func:`sniff` -> the concrete format (``"png"``, ``"jpeg"``, ``"zip"``, ``"edf"``, ...);
@@ -222,8 +226,9 @@ def detect_kind(path: str | os.PathLike[str]) -> Kind:
 
     Returns:
         ``"beat_image"`` (read it with :func:`diagnosis.ml.image.read_beat_image`),
-        ``"strip"`` (digitize it with :func:`diagnosis.ml.strip.digitize`, or
-        :func:`read_record` gives its signal) or ``"record"`` for WFDB, zip, CSV or EDF.
+        ``"strip"`` (digitize it with :func:`diagnosis.ml.strip.digitize`) or ``"record"``
+        for WFDB, zip, CSV or EDF (:func:`read_record`); :func:`diagnosis.ml.pipeline.read_input`
+        reads any of them.
 
     Raises:
         InputError: the file is missing, empty, too large or of no supported format.
@@ -247,8 +252,8 @@ def read_record(
     The format is recognised by content: a WFDB header (``.hea``; its ``.dat`` or ``.mat``
     must lie beside it; that path or a record name without extension also works), a ``.zip`` holding
     exactly one WFDB record, a CSV (one column of samples, a time column plus lead columns, or
-    the Apple Watch Health export), an EDF/EDF+/BDF file, or a picture/PDF of an ECG strip
-    (digitized at :data:`diagnosis.ml.strip.OUTPUT_FS` with the default paper speed and gain).
+    the Apple Watch Health export) or an EDF/EDF+/BDF file. A picture (PNG, JPEG, PDF) is
+    refused: :func:`diagnosis.ml.pipeline.read_input` reads any file, pictures included.
 
     Args:
         path: the file.
@@ -264,16 +269,16 @@ def read_record(
         checksum, an unreadable date, gaps).
 
     Raises:
-        InputError: for any unreadable, inconsistent or implausible input (one line, for users).
+        InputError: for any unreadable, inconsistent or implausible input (one line, for users),
+            or a picture.
     """
     _check_given_fs(fs)
     p, fmt = locate(path)
     if fmt in PICTURES:
-        from diagnosis.ml.strip import classify_picture, digitize
-
-        if classify_picture(p) == "beat_image":
-            raise InputError("This is an image, not an ECG record; read it as a beat image.")
-        return digitize(p, lead=lead).record
+        raise InputError(
+            f"This is a picture ({fmt.upper()}), not a recorded signal; pictures are read by "
+            "diagnosis.ml.pipeline.read_input."
+        )
     try:
         if fmt == "wfdb":
             with as_hea(p) as hea:
