@@ -1,7 +1,8 @@
 """Site speed with the production shape: upload-to-result latency through a real Celery
 worker, Redis and PostgreSQL, and the history page for a user with 1,000 analyses.
 
-Usage (needs PostgreSQL, Redis and the MIT-BIH records in ../shared/data/mitdb):
+Usage (needs PostgreSQL, Redis and the MIT-BIH records in $ECG_MITDB_DIR, default
+../shared/data/mitdb):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecgsite_ci \\
     CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \\
@@ -29,7 +30,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MITDB = ROOT.parent / "shared" / "data" / "mitdb"
+MITDB = Path(os.environ.get("ECG_MITDB_DIR") or ROOT.parent / "shared" / "data" / "mitdb")
 RECORDS = ["100", "101", "103", "105", "106", "112", "113", "115"]
 
 
