@@ -79,7 +79,9 @@ def run_fold(
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", help="MIT-BIH directory (default ../shared/data/mitdb)")
+    p.add_argument(
+        "--data", help="MIT-BIH directory (default $ECG_MITDB_DIR or ../shared/data/mitdb)"
+    )
     p.add_argument("--cache", default=str(ROOT / "var" / "cache" / "beats"))
     p.add_argument("--tag", default="record-v2")
     p.add_argument("--choose", action="store_true", help="only choose from saved folds")

@@ -25,8 +25,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from diagnosis.ml import strip, strip_render  # noqa: E402
+from diagnosis.ml import strip  # noqa: E402
 from diagnosis.ml.classes import SYMBOL_AAMI  # noqa: E402
+from tests.ml import strip_render  # noqa: E402
 
 RECORDS = ["100", "103", "105", "119", "200", "208", "213", "221", "228", "233"]
 CONDITIONS: dict[str, tuple[float, dict]] = {
@@ -160,7 +161,7 @@ def main() -> int:
         f"`python benchmarks/strip_benchmark.py --per-record {args.per_record}`: records "
         f"{', '.join(RECORDS)}, {args.per_record} x 10 s MLII excerpt(s) each, drawn on pink "
         "ECG paper (25 mm/s, 10 mm/mV, calibration pulse, lead label) by "
-        "`diagnosis/ml/strip_render.py`, saved as JPEG q92, digitized by `diagnosis/ml/strip.py`. "
+        "`tests/ml/strip_render.py`, saved as JPEG q92, digitized by `diagnosis/ml/strip/`. "
         "SNR/correlation vs the drawn 360 Hz signal after the best sub-sample shift; AAMI "
         f"accuracy over {base_n} reference beats matched within 150 ms.\n\n{table}\n"
         "<!-- strips:end -->"

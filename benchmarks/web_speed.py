@@ -1,15 +1,16 @@
 """Site speed with the production shape: upload-to-result latency through a real Celery
 worker, Redis and PostgreSQL, and the history page for a user with 1,000 analyses.
 
-Usage (needs PostgreSQL, Redis and the MIT-BIH records in ../shared/data/mitdb):
+Usage (needs PostgreSQL, Redis and the MIT-BIH records in $ECG_MITDB_DIR, default
+../shared/data/mitdb):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecgsite_ci \\
     CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \\
     .venv/bin/python benchmarks/web_speed.py [--images 30] [--records 5]
 
 It creates and drops its own database (``test_<name>``), starts one worker process
-(`--pool solo`, one task at a time), and writes ``benchmarks/web_speed.json`` and the
-``web`` section of ``benchmarks/RESULTS.md``.
+(`--pool solo`, one task at a time, as the end-to-end tests do: ``tests/e2e/worker.py``), and
+writes ``benchmarks/web_speed.json`` and the ``web`` section of ``benchmarks/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -20,16 +21,14 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MITDB = ROOT.parent / "shared" / "data" / "mitdb"
+MITDB = Path(os.environ.get("ECG_MITDB_DIR") or ROOT.parent / "shared" / "data" / "mitdb")
 RECORDS = ["100", "101", "103", "105", "106", "112", "113", "115"]
 
 
@@ -109,46 +108,17 @@ def main() -> int:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     }
     old_name = connection.settings_dict["NAME"]
-    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    db = connection.settings_dict
-    worker_env = os.environ | {
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{test_name}",
-        "PYTHONUNBUFFERED": "1",
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "ecgsite",
-            "worker",
-            "--queues",
-            "inference",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-            "--hostname",
-            f"bench-{os.getpid()}@localhost",
-        ],
-        cwd=ROOT,
-        env=worker_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    log: list[str] = []
-    threading.Thread(target=lambda: log.extend(worker.stdout or []), daemon=True).start()
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    from tests.e2e.worker import CeleryWorker, database_url
+
     try:
-        return run(args, Client)
+        # The broker, upload folder and secret come from this process's environment.
+        worker = CeleryWorker({"DATABASE_URL": database_url()}, prefix="bench")
+        try:
+            return run(args, Client)
+        finally:
+            worker.stop()
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 

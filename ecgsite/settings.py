@@ -226,9 +226,7 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 ECG_MODELS_DIR = env_path("ECG_MODELS_DIR", BASE_DIR / "models")
 # Retraining (training worker only): the MIT-BIH database (base DS1 + paced beats, DS2
 # benchmark); the small smoke-run base (committed MIT-BIH excerpts); the beat cache.
-ECG_TRAINING_DATA_DIR = env_path(
-    "ECG_TRAINING_DATA_DIR", BASE_DIR.parent / "shared" / "data" / "mitdb"
-)
+ECG_TRAINING_DATA_DIR = env_path("ECG_MITDB_DIR", BASE_DIR.parent / "shared" / "data" / "mitdb")
 ECG_TRAINING_SMALL_DIR = env_path(
     "ECG_TRAINING_SMALL_DIR", BASE_DIR / "tests" / "fixtures" / "engine"
 )

@@ -161,7 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
         "classify", help="classify a record, a single-beat image or a picture/PDF of a strip"
     )
     c.add_argument("path")
-    c.add_argument("--model", help="model version directory (default: $ECG_MODEL_DIR or models/)")
+    c.add_argument(
+        "--model",
+        help="model version directory, or a folder of versions (default: the DEFAULT version "
+        "of $ECG_MODELS_DIR or models/)",
+    )
     c.add_argument("--lead", help="lead name (default: MLII when present, else the first)")
     c.add_argument("--fs", type=float, help="sampling rate in Hz, for files that do not state it")
     c.add_argument("--speed", type=float, help="strip pictures: paper speed in mm/s (default 25)")

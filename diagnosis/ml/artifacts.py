@@ -45,11 +45,12 @@ def sha256_file(path: Path) -> str:
 def resolve_model_dir(model_dir: str | Path | None = None) -> Path:
     """The model version directory to use.
 
-    Order: ``model_dir`` argument, ``$ECG_MODEL_DIR``, then ``<repo>/models``. A directory
-    holding ``metadata.json`` is used as is; a models root is resolved through its
-    ``DEFAULT`` file (one line: the version directory name), else its newest version.
+    Order: ``model_dir`` argument, ``$ECG_MODELS_DIR`` (the site's setting of the same name:
+    the folder of model versions), then ``<repo>/models``. A directory holding
+    ``metadata.json`` is used as is; a models root is resolved through its ``DEFAULT`` file
+    (one line: the version directory name), else its newest version.
     """
-    raw = model_dir or os.environ.get("ECG_MODEL_DIR") or repo_root() / "models"
+    raw = model_dir or os.environ.get("ECG_MODELS_DIR") or repo_root() / "models"
     path = Path(raw)
     if (path / METADATA).is_file():
         return path

@@ -77,8 +77,3 @@ SYMBOL_CLASS_TRAIN: dict[str, str] = {
 
 #: Every symbol that marks a beat (reference for detection scoring), plus "!" flutter waves.
 BEAT_SYMBOLS: frozenset[str] = frozenset(SYMBOL_AAMI)
-
-
-def aami_of(label: str) -> str | None:
-    """AAMI class of a model class code (``None`` for VFW)."""
-    return CLASS_AAMI[label]

@@ -1,6 +1,8 @@
 """Readers for ECG records: WFDB (.hea + .dat, or a .zip holding one record), CSV and EDF.
 
 Everything here is Django-free; the format readers live in :mod:`diagnosis.ml.readers`.
+Pictures (a beat plot, a strip) are recognised here but read elsewhere: any file is read
+through :func:`diagnosis.ml.pipeline.read_input`, which calls the right reader.
 Inputs are recognised by their content (magic bytes, header text), the file extension is
 only a hint, because uploads are stored under generated names.
 Every failure is an :class:`~diagnosis.ml.errors.InputError` whose message is one plain-English
@@ -8,7 +10,9 @@ line that can be shown to the user.
 
 Public API:
 
-- :func:`read_record` -> :class:`Record` (one lead, float64 millivolts, its sampling rate);
+- :func:`read_record` -> :class:`Record` (one lead, float64 millivolts, its sampling rate) of a
+  signal file; a picture is refused;
+- :func:`locate` -> the file to read and its format (a WFDB record by name or signal file);
 - :func:`detect_kind` -> ``"beat_image"``, ``"strip"`` (a picture or PDF of an ECG strip, read
   by :mod:`diagnosis.ml.strip`) or ``"record"``;
 - :func:`sniff` -> the concrete format (``"png"``, ``"jpeg"``, ``"zip"``, ``"edf"``, ...);
@@ -26,17 +30,7 @@ from typing import Literal
 from diagnosis.ml.errors import InputError
 from diagnosis.ml.readers.common import (
     EXTENSIONS,
-    IMAGE_EXTENSIONS,
-    MAX_DURATION_S,
-    MAX_FS,
     MAX_INPUT_BYTES,
-    MAX_SAMPLES,
-    MAX_ZIP_MEMBERS,
-    MAX_ZIP_RATIO,
-    MAX_ZIP_UNCOMPRESSED_BYTES,
-    MIN_DURATION_S,
-    MIN_FS,
-    RECORD_EXTENSIONS,
     Record,
     check_fs_agrees,
     choose_lead,
@@ -49,22 +43,14 @@ from diagnosis.ml.readers.zip_files import extracted_zip_record
 
 __all__ = [
     "EXTENSIONS",
-    "IMAGE_EXTENSIONS",
-    "MAX_DURATION_S",
-    "MAX_FS",
     "MAX_INPUT_BYTES",
-    "MAX_SAMPLES",
-    "MAX_ZIP_MEMBERS",
-    "MAX_ZIP_RATIO",
-    "MAX_ZIP_UNCOMPRESSED_BYTES",
-    "MIN_DURATION_S",
-    "MIN_FS",
-    "RECORD_EXTENSIONS",
+    "PICTURES",
     "Format",
     "Kind",
     "Record",
     "choose_lead",
     "detect_kind",
+    "locate",
     "read_record",
     "sniff",
     "validate_upload",
@@ -72,7 +58,8 @@ __all__ = [
 
 Format = Literal["png", "jpeg", "pdf", "zip", "edf", "bdf", "wfdb", "csv"]
 Kind = Literal["beat_image", "strip", "record"]
-_PICTURES = ("png", "jpeg", "pdf")
+#: Formats that are pictures (a beat plot or a strip), read by :mod:`diagnosis.ml.pipeline`.
+PICTURES: tuple[Format, ...] = ("png", "jpeg", "pdf")
 
 _SNIFF_BYTES = 64 * 1024
 #: Files of a WFDB record that are read through the header beside them.
@@ -150,8 +137,15 @@ def sniff(path_or_bytes: str | os.PathLike[str] | bytes) -> Format:
     )
 
 
-def _resolve(path: str | os.PathLike[str]) -> tuple[Path, Format]:
-    """Find the file to read and its format; the extension only helps WFDB's companion files."""
+def locate(path: str | os.PathLike[str]) -> tuple[Path, Format]:
+    """Find the file to read and its format; the extension only helps WFDB's companion files.
+
+    A WFDB record name without extension, or its ``.dat``/``.mat``/``.atr`` file, gives the
+    ``.hea`` beside it.
+
+    Raises:
+        InputError: the file is missing, a folder, empty, too large or of no supported format.
+    """
     p = Path(path)
     if not p.exists():
         # wfdb style: a record name without extension ("data/100").
@@ -212,14 +206,15 @@ def detect_kind(path: str | os.PathLike[str]) -> Kind:
 
     Returns:
         ``"beat_image"`` (read it with :func:`diagnosis.ml.image.read_beat_image`),
-        ``"strip"`` (digitize it with :func:`diagnosis.ml.strip.digitize`, or
-        :func:`read_record` gives its signal) or ``"record"`` for WFDB, zip, CSV or EDF.
+        ``"strip"`` (digitize it with :func:`diagnosis.ml.strip.digitize`) or ``"record"``
+        for WFDB, zip, CSV or EDF (:func:`read_record`); :func:`diagnosis.ml.pipeline.read_input`
+        reads any of them.
 
     Raises:
         InputError: the file is missing, empty, too large or of no supported format.
     """
-    p, fmt = _resolve(path)
-    if fmt in _PICTURES:
+    p, fmt = locate(path)
+    if fmt in PICTURES:
         from diagnosis.ml.strip import classify_picture
 
         return classify_picture(p)
@@ -237,8 +232,8 @@ def read_record(
     The format is recognised by content: a WFDB header (``.hea``; its ``.dat`` or ``.mat``
     must lie beside it; that path or a record name without extension also works), a ``.zip`` holding
     exactly one WFDB record, a CSV (one column of samples, a time column plus lead columns, or
-    the Apple Watch Health export), an EDF/EDF+/BDF file, or a picture/PDF of an ECG strip
-    (digitized at :data:`diagnosis.ml.strip.OUTPUT_FS` with the default paper speed and gain).
+    the Apple Watch Health export) or an EDF/EDF+/BDF file. A picture (PNG, JPEG, PDF) is
+    refused: :func:`diagnosis.ml.pipeline.read_input` reads any file, pictures included.
 
     Args:
         path: the file.
@@ -254,16 +249,16 @@ def read_record(
         checksum, an unreadable date, gaps).
 
     Raises:
-        InputError: for any unreadable, inconsistent or implausible input (one line, for users).
+        InputError: for any unreadable, inconsistent or implausible input (one line, for users),
+            or a picture.
     """
     _check_given_fs(fs)
-    p, fmt = _resolve(path)
-    if fmt in _PICTURES:
-        from diagnosis.ml.strip import classify_picture, digitize
-
-        if classify_picture(p) == "beat_image":
-            raise InputError("This is an image, not an ECG record; read it as a beat image.")
-        return digitize(p, lead=lead).record
+    p, fmt = locate(path)
+    if fmt in PICTURES:
+        raise InputError(
+            f"This is a picture ({fmt.upper()}), not a recorded signal; pictures are read by "
+            "diagnosis.ml.pipeline.read_input."
+        )
     try:
         if fmt == "wfdb":
             with as_hea(p) as hea:
@@ -309,15 +304,12 @@ def validate_upload(
         InputError: with a one-line reason to show the user.
     """
     _check_given_fs(fs)
-    p, fmt = _resolve(path)
+    p, fmt = locate(path)
     try:
-        if fmt in _PICTURES:
-            from diagnosis.ml.image import check_image
+        if fmt in PICTURES:
             from diagnosis.ml.strip import classify_picture
 
-            if fmt != "pdf":
-                check_image(p)
-            return classify_picture(p)
+            return classify_picture(p)  # decodes within the pixel cap (image.check_image)
         if fmt == "wfdb":
             with as_hea(p) as hea:
                 info = wfdb_header(hea)

@@ -38,24 +38,31 @@ def read_input(
 ) -> ReadInput:
     """Read any supported ECG file, deciding its kind by content.
 
+    The one dispatcher of the engine: a signal file (WFDB, zip, CSV, EDF) goes to
+    :func:`diagnosis.ml.io.read_record`; a picture is told apart by
+    :func:`diagnosis.ml.strip.classify_picture` and goes to
+    :func:`diagnosis.ml.image.read_beat_image` (one beat) or
+    :func:`diagnosis.ml.strip.digitize` (a strip).
+
     Args:
+        path: the file, under any name (a WFDB record name without extension also works).
         lead: the lead to use (records and strips); default MLII, else the first.
-        fs: sampling rate for a CSV of bare samples (Hz).
+        fs: sampling rate for a CSV of bare samples (Hz); a rate the file states must agree.
         speed, gain: paper speed (mm/s) and gain (mm/mV) of a strip picture (25, 10).
     Raises:
         InputError: the file is not a readable ECG (one line for the user).
     """
-    from diagnosis.ml import image, io
+    from diagnosis.ml import io
 
-    kind = io.detect_kind(path)
-    if kind == "beat_image":
-        return ReadInput(kind="beat_image", curve=image.read_beat_image(path))
-    if kind == "strip":
-        from diagnosis.ml import strip
+    located, fmt = io.locate(path)
+    if fmt not in io.PICTURES:
+        return ReadInput(kind="record", record=io.read_record(located, lead=lead, fs=fs))
+    from diagnosis.ml import image, strip
 
-        digitized = strip.digitize(path, speed=speed, gain=gain, lead=lead)
-        return ReadInput(kind="strip", record=digitized.record, digitized=digitized)
-    return ReadInput(kind="record", record=io.read_record(path, lead=lead, fs=fs))
+    if strip.classify_picture(located) == "beat_image":
+        return ReadInput(kind="beat_image", curve=image.read_beat_image(located))
+    digitized = strip.digitize(located, speed=speed, gain=gain, lead=lead)
+    return ReadInput(kind="strip", record=digitized.record, digitized=digitized)
 
 
 def classify_input(classifier: Classifier, data: ReadInput) -> dict[str, Any]:

@@ -220,8 +220,8 @@ class Classifier:
 
     @classmethod
     def load(cls, model_dir: str | Path | None = None, *, threads: int = 2) -> Classifier:
-        """Load a model version (default: the repo's default model; ``$ECG_MODEL_DIR``
-        overrides). Raises ``artifacts.ModelIntegrityError`` on a hash mismatch."""
+        """Load a model version (default: the default version of ``$ECG_MODELS_DIR``, else of
+        the repo's ``models/``). Raises ``artifacts.ModelIntegrityError`` on a hash mismatch."""
         d = artifacts.resolve_model_dir(model_dir)
         return cls(d, artifacts.load_metadata(d, verify=True), threads=threads)
 

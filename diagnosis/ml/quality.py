@@ -39,9 +39,6 @@ CLIPPED_SHARE: float = 0.05
 #: Share of missing samples above which a segment is unusable.
 MISSING_SHARE: float = 0.2
 
-#: Unusable reasons, most specific first (the verdict names the most common one).
-REASONS: tuple[str, ...] = ("missing", "flat_line", "clipped", "too_noisy")
-
 
 @dataclass(frozen=True)
 class Segment:
@@ -50,7 +47,7 @@ class Segment:
     start: int
     end: int
     usable: bool
-    reason: str | None  # one of REASONS when not usable
+    reason: str | None  # when not usable: "missing", "flat_line", "clipped" or "too_noisy"
     bsqi: float
 
 

@@ -7,8 +7,8 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from diagnosis.ml import strip_render
 from diagnosis.models import Status
+from tests.ml import strip_render
 from tests.ml.engine_helpers import load_excerpt
 
 pytestmark = pytest.mark.django_db

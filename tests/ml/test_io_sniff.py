@@ -16,11 +16,12 @@ from PIL import Image
 from diagnosis.ml.errors import InputError
 from diagnosis.ml.image import read_beat_image
 from diagnosis.ml.io import EXTENSIONS, detect_kind, read_record, sniff, validate_upload
+from diagnosis.ml.pipeline import read_input
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXCERPT = FIXTURES / "mitdb_100_excerpt"
 ENTRY_POINTS: list[Callable[[Path], object]] = [
-    read_record, detect_kind, validate_upload, read_beat_image, sniff,
+    read_input, read_record, detect_kind, validate_upload, read_beat_image, sniff,
 ]  # fmt: skip
 
 
@@ -81,7 +82,9 @@ def test_an_empty_file_is_refused_everywhere(
         entry(path)
 
 
-@pytest.mark.parametrize("entry", [read_record, detect_kind, validate_upload, read_beat_image])
+@pytest.mark.parametrize(
+    "entry", [read_input, read_record, detect_kind, validate_upload, read_beat_image]
+)
 def test_a_missing_file_or_a_folder_is_refused(
     tmp_path: Path, entry: Callable[[Path], object]
 ) -> None:
@@ -107,9 +110,13 @@ def test_unsupported_content_is_refused_with_a_reason(
 ) -> None:
     path = tmp_path / "upload.csv"
     path.write_bytes(content)
-    for entry in (read_record, detect_kind, validate_upload):
+    for entry in (read_input, detect_kind, validate_upload):
         with pytest.raises(InputError, match=message):
             entry(path)
+    # The signal reader refuses a picture before looking inside it.
+    picture = content.startswith(b"%PDF")
+    with pytest.raises(InputError, match="not a recorded signal" if picture else message):
+        read_record(path)
 
 
 def _mutations(seed: int) -> list[bytes]:

@@ -67,11 +67,14 @@ def test_a_missing_weight_file_is_refused(model_dir: Path, tmp_path: Path) -> No
 def test_env_var_chooses_the_model_dir(
     model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    other = tmp_path / "copy-1"
+    root = tmp_path / "models"  # the site's folder of versions, as ECG_MODELS_DIR names it
+    other = root / "copy-1"
     shutil.copytree(model_dir, other)
-    monkeypatch.setenv("ECG_MODEL_DIR", str(other))
+    (root / "DEFAULT").write_text("copy-1\n")
+    monkeypatch.setenv("ECG_MODELS_DIR", str(root))
     assert Classifier.load().model_dir == other
-    monkeypatch.setenv("ECG_MODEL_DIR", str(tmp_path / "nowhere"))
+    assert Classifier.load(other).model_dir == other  # a version folder given explicitly
+    monkeypatch.setenv("ECG_MODELS_DIR", str(tmp_path / "nowhere"))
     with pytest.raises(FileNotFoundError):
         Classifier.load()
 

@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from diagnosis.ml import strip, strip_render
+from diagnosis.ml import strip
 from diagnosis.ml.errors import InputError
 from diagnosis.ml.io import detect_kind, read_record, sniff, validate_upload
+from diagnosis.ml.pipeline import read_input
+from tests.ml import strip_render
 from tests.ml.engine_helpers import load_excerpt
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,7 +106,10 @@ def test_a_pdf_page_is_rendered_and_read(tmp_path: Path) -> None:
     assert d.page == 0
     snr, corr = _snr(d.record.signal, d.record.fs, TEN_S, FS)
     assert snr > 10.0 and corr > 0.95
-    assert read_record(pdf).fs == strip.OUTPUT_FS
+    data = read_input(pdf)
+    assert data.record is not None and data.record.fs == strip.OUTPUT_FS
+    with pytest.raises(InputError, match=r"picture \(PDF\), not a recorded signal"):
+        read_record(pdf)  # the signal reader reads signal files only
 
 
 def test_strips_and_beat_images_are_told_apart_by_content(tmp_path: Path) -> None:

@@ -1,0 +1,189 @@
+"""Follow the ink line of a strip: pick the trace row, follow it column by column, and cut off
+the calibration pulse.
+
+The trace row is the longest continuous trace (the bottom rhythm strip on a 12-lead printout;
+bottom-most on ties); the peaks of steep complexes are kept, steep strokes are placed by
+their horizontal centre.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from diagnosis.ml.errors import InputError
+
+NO_TRACE = "No ECG trace was found in the picture"
+
+
+# --- Trace following ----------------------------------------------------------------------------
+
+
+def _runs(col: np.ndarray) -> list[tuple[int, int]]:
+    rows = np.flatnonzero(col)
+    if rows.size == 0:
+        return []
+    cuts = np.flatnonzero(np.diff(rows) > 1)
+    starts = np.concatenate(([rows[0]], rows[cuts + 1]))
+    ends = np.concatenate((rows[cuts], [rows[-1]]))
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _next_run(runs: list[tuple[int, int]], prev: float, last: tuple[int, int]) -> tuple[int, int]:
+    """The run that continues the line: the one touching the previous column's run ``last``
+    (the most overlap), else the one nearest to the previous position ``prev``."""
+
+    def gap(r: tuple[int, int]) -> float:
+        overlap = min(r[1], last[1] + 1) - max(r[0], last[0] - 1)
+        if overlap >= 0:
+            return -float(overlap)
+        return 0.0 if r[0] <= prev <= r[1] else min(abs(r[0] - prev), abs(r[1] - prev))
+
+    return min(runs, key=gap)
+
+
+def choose_band(mask: np.ndarray, ppmm_y: float) -> tuple[np.ndarray, int, int]:
+    """Keep the trace row: the component with the longest horizontal extent (bottom-most of
+    near-ties), plus the pieces lying in its band. Returns (band mask, first col, last col)."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    if count == 0:
+        raise InputError(f"{NO_TRACE}: the picture looks blank.")
+    objs = ndimage.find_objects(labels)
+    extents = np.array([(s[1].stop - s[1].start) for s in objs], dtype=np.float64)
+    best_extent = extents.max()
+    candidates = [i for i in range(count) if extents[i] >= 0.85 * best_extent]
+    main = max(candidates, key=lambda i: objs[i][0].start + objs[i][0].stop)
+    rs = objs[main][0]
+    pad = int(2 * ppmm_y)
+    y0, y1 = max(0, rs.start - pad), min(mask.shape[0], rs.stop + pad)
+    centres = ndimage.center_of_mass(mask, labels, np.arange(1, count + 1))
+    sizes = ndimage.sum(mask, labels, np.arange(1, count + 1))
+    keep = np.zeros(count + 1, dtype=bool)
+    min_size = max(4.0, 0.3 * ppmm_y * ppmm_y)
+    for i, (cy, _cx) in enumerate(centres):
+        if y0 <= cy < y1 and sizes[i] >= min_size:
+            keep[i + 1] = True
+    keep[main + 1] = True
+    band = keep[labels]
+    band[:y0] = False
+    band[y1:] = False
+    colmask = band.any(axis=0)
+    cols = np.flatnonzero(colmask)
+    return band, int(cols[0]), int(cols[-1])
+
+
+def follow(band: np.ndarray, ink: np.ndarray, c0: int, c1: int) -> tuple[np.ndarray, float, float]:
+    """Row of the trace for each column c0..c1 (NaN where none), pen width, share of columns
+    with a single candidate line."""
+    width = c1 - c0 + 1
+    runs_per_col = [_runs(band[:, c]) for c in range(c0, c1 + 1)]
+    lengths = [b - a + 1 for rr in runs_per_col if len(rr) == 1 for a, b in rr]
+    pen = float(np.percentile(lengths, 25)) if lengths else 1.0
+    centre = np.full(width, np.nan)
+    top = np.full(width, np.nan)
+    bot = np.full(width, np.nan)
+    prev: float | None = None
+    last: tuple[int, int] | None = None
+    single = 0
+    for j, rr in enumerate(runs_per_col):
+        if not rr:
+            continue
+        if len(rr) > 1:
+            # Specks (anti-aliasing, JPEG) beside the line are not candidates.
+            rr = [r for r in rr if r[1] - r[0] + 1 >= 0.5 * pen] or rr
+        if len(rr) == 1:
+            single += 1
+            a, b = rr[0]
+        elif prev is None:
+            a, b = max(rr, key=lambda r: r[1] - r[0])
+        else:
+            a, b = _next_run(rr, prev, last or (int(prev), int(prev)))
+        col = c0 + j
+        wts = ink[a : b + 1, col].astype(np.float64) + 1e-6
+        centre[j] = float((np.arange(a, b + 1) * wts).sum() / wts.sum())
+        top[j], bot[j] = a, b
+        prev, last = centre[j], (a, b)
+    y = centre.copy()
+    half = pen / 2.0
+    long_run = (bot - top + 1) > 2.0 * pen + 1
+    for j in np.flatnonzero(long_run).tolist():
+        left = centre[j - 1] if j > 0 else np.nan
+        right = centre[j + 1] if j + 1 < width else np.nan
+        nb = [v for v in (left, right) if np.isfinite(v)]
+        if not nb:
+            continue
+        # Up-pointing peak (image rows grow downwards): neighbours lie lower -> take the top.
+        if all(v > centre[j] for v in nb) and (top[j] + half) < min(nb):
+            y[j] = top[j] + half
+        elif all(v < centre[j] for v in nb) and (bot[j] - half) > max(nb):
+            y[j] = bot[j] - half
+        else:
+            v = _crossing(band, ink, c0 + j, int(top[j]), int(bot[j]), float(y[j]), pen)
+            # A stroke's crossing lies between its neighbours, near the run's centre.
+            if min(nb) <= v <= max(nb) and abs(v - y[j]) <= 0.25 * (bot[j] - top[j]):
+                y[j] = v
+    found = np.isfinite(centre)
+    return y, pen, single / max(1, int(found.sum()))
+
+
+def _crossing(
+    band: np.ndarray, ink: np.ndarray, col: int, a: int, b: int, guess: float, pen: float
+) -> float:
+    """Row where a steep stroke crosses column ``col``: its rows ``a..b`` are scanned
+    horizontally, and the row where the stroke's horizontal centre passes ``col`` is
+    interpolated (a column's run mixes the neighbouring strokes near an apex). Only where
+    the rows cut a single thin stroke (not merged strokes, not a blurred smear)."""
+    w = band.shape[1]
+    rows = np.arange(a, b + 1)
+    d = np.full(rows.size, np.nan)
+    thin = np.zeros(rows.size, dtype=bool)
+    for i, r in enumerate(rows.tolist()):
+        line = band[r]
+        lo = col
+        while lo > 0 and line[lo - 1]:
+            lo -= 1
+        hi = col
+        while hi + 1 < w and line[hi + 1]:
+            hi += 1
+        thin[i] = hi - lo + 1 <= 2.0 * pen + 1
+        wts = ink[r, lo : hi + 1].astype(np.float64) + 1e-6
+        d[i] = float((np.arange(lo, hi + 1) * wts).sum() / wts.sum()) - col
+    sgn = np.sign(d)
+    cross = np.flatnonzero((sgn[:-1] * sgn[1:] < 0) & thin[:-1] & thin[1:])
+    exact = rows[(d == 0) & thin].astype(np.float64)
+    cands = list(exact) + [float(rows[i] + d[i] / (d[i] - d[i + 1])) for i in cross.tolist()]
+    if not cands:
+        return guess
+    return min(cands, key=lambda v: abs(v - guess))
+
+
+def cut_pulse(y_mm: np.ndarray, ppmm_x: float, gain: float) -> tuple[int, int, bool]:
+    """Find a calibration pulse (a ~gain mm high plateau 3-7 mm wide) at either end of the
+    trace; return the column range to keep and whether one was cut."""
+    n = y_mm.size
+    lo, hi = 0, n
+    cut = False
+    win = int(20 * ppmm_x)
+    for side in ("left", "right"):
+        seg = y_mm[:win] if side == "left" else y_mm[::-1][:win]
+        level = float(np.median(seg))  # the pulse is a quarter of the window at most
+        up = (level - seg) > 0.6 * gain  # plateau above the baseline (rows grow down)
+        runs = _runs(up)
+        for a, b in runs:
+            length_mm = (b - a + 1) / ppmm_x
+            plateau = level - seg[a : b + 1]
+            if (
+                3.0 <= length_mm <= 8.0
+                and float(np.ptp(np.percentile(plateau, [20, 80]))) < 0.1 * gain
+            ):
+                end = b + int(1.5 * ppmm_x)
+                if side == "left":
+                    lo = max(lo, end)
+                else:
+                    hi = min(hi, n - end)
+                cut = True
+                break
+    if hi - lo < n // 4:
+        return 0, n, False
+    return lo, hi, cut
