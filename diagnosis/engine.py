@@ -289,22 +289,23 @@ def _parse_records(zf: Any, members: dict[str, Any], tmp: Path, parsed: ParsedIm
             )
 
 
-def window_for_beat(path: Path, *, sample: int | None) -> np.ndarray:
+def window_for_beat(path: Path, *, sample: int | None, fs: float | None = None) -> np.ndarray:
     """The (WIDE,) training window of a stored upload's beat: the beat at ``sample`` (at the
-    file's own rate) of a record, or the single beat of a beat image (``sample`` None).
+    file's own rate) of a record or a strip picture, or the single beat of a beat image
+    (``sample`` None). ``fs``: the rate the uploader gave for a CSV of bare samples.
 
     Raises:
         InputError: the file cannot be read.
     """
-    from diagnosis.ml import io as ecg_io
     from diagnosis.ml import retrain
+    from diagnosis.ml.pipeline import read_input
 
-    if ecg_io.detect_kind(path) == "beat_image":
+    data = read_input(path, fs=fs)
+    if data.kind == "beat_image":
         return retrain.wide_from_image(path)
-    if sample is None:
+    if sample is None or data.record is None:
         raise InputError("a record's example needs a beat position")
-    record = ecg_io.read_record(path)
-    return retrain.wide_from_signal(record.signal, float(record.fs), [sample])[0]
+    return retrain.wide_from_signal(data.record.signal, float(data.record.fs), [sample])[0]
 
 
 # --- Model versions and training -----------------------------------------------------------

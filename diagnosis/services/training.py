@@ -149,8 +149,11 @@ def training_examples() -> tuple[np.ndarray, list[str], np.ndarray, int]:
                 skipped += 1
                 continue
             try:
+                recording = example.analysis.recording
                 window = engine.window_for_beat(
-                    Path(example.analysis.recording.file.path), sample=example.beat_sample
+                    Path(recording.file.path),
+                    sample=example.beat_sample,
+                    fs=recording.sampling_rate,
                 )
             except (engine.InputError, OSError, ValueError):
                 log.warning("example %s: its beat could not be read", example.id, exc_info=True)
