@@ -22,6 +22,13 @@ class AccountAdapter(DefaultAccountAdapter):
             user.save()
         return user
 
+    def set_password(self, user: Any, password: str) -> None:
+        """Every password change, reset or first set also revokes the account's API tokens."""
+        from accounts.services import api_tokens_revoke
+
+        super().set_password(user, password)
+        api_tokens_revoke(user=user)
+
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def populate_user(self, request: HttpRequest, sociallogin: Any, data: dict[str, Any]) -> User:

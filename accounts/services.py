@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -97,3 +99,75 @@ def doctor_invitation_code_regenerate(*, profile: DoctorProfile) -> str:
     profile.invitation_code = invitation_code_generate()
     profile.save(update_fields=["invitation_code"])
     return profile.invitation_code
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+class TokenRefused(Exception):
+    """An API token was not issued; ``message`` is for the client, ``status`` the HTTP code."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def api_token_issue(*, request: Any, email: str, password: str, code: str = "") -> tuple[str, Any]:
+    """Exchange a confirmed account's email and password (and, for accounts the two-factor
+    policy covers, a current TOTP code) for a new API token: hashed at rest, expiring
+    (``REST_KNOX["TOKEN_TTL"]``), one per device (django-rest-knox). Returns (the token, its
+    row). Failed attempts count against the same per-account and per-address lockout as the
+    web login (allauth's ``login_failed`` rate limit, client address from the trusted proxy
+    setting).
+
+    Raises:
+        TokenRefused: wrong credentials or code (400), locked out (429), no second factor set
+            up (403), email not confirmed (400).
+    """
+    from allauth.account.adapter import get_adapter
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+    from knox.models import AuthToken
+
+    from accounts.permissions import mfa_satisfied
+
+    adapter = get_adapter(request)
+    email = email.strip().lower()
+    try:
+        user = adapter.authenticate(request, email=email, password=password)
+    except ValidationError as error:
+        raise TokenRefused(" ".join(error.messages), status=429) from error
+    if user is None or not user.is_active:
+        raise TokenRefused("Wrong email or password.")
+    if not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
+        raise TokenRefused("Confirm your email address first (see the email we sent).")
+    if user.is_doctor or user.is_administrator or user.is_staff:
+        totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+        if totp is None or not mfa_satisfied(user):
+            raise TokenRefused(
+                "Turn on two-factor authentication on the site before asking for an API token.",
+                status=403,
+            )
+        if not TOTP(totp).validate_code(code.strip()):
+            try:
+                # A wrong code is a failed login: it counts against the same lockout.
+                adapter.pre_authenticate(request, email=email)
+            except ValidationError as error:
+                raise TokenRefused(" ".join(error.messages), status=429) from error
+            raise TokenRefused("Enter the current 6-digit code from your authenticator app.")
+    instance, token = AuthToken.objects.create(user=user)
+    return token, instance
+
+
+def api_tokens_revoke(*, user: User, token: Any = None) -> int:
+    """Revoke one API token (``token``, a knox ``AuthToken`` of ``user``) or every token of
+    ``user`` (logout everywhere; also done when the password changes). Returns how many."""
+    from knox.models import AuthToken
+
+    tokens = AuthToken.objects.filter(user=user)
+    if token is not None:
+        tokens = tokens.filter(pk=token.pk)
+    count, _ = tokens.delete()
+    return count

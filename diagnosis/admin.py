@@ -1,5 +1,8 @@
-"""Django admin screens for operators. Analyses and uploads are read-only here: they change
-only through the site's own flows (services)."""
+"""Django admin screens for operators. Everything is read-only here: records change only
+through the site's own flows (services). The access log and the audit log are append-only
+(no deletion, even for superusers); an upload deleted here goes through the same service as
+the patient's own delete (its files go too); opening a patient's upload or analysis here is
+written to the patient's access log."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from django.http import HttpRequest
 
 from diagnosis.models import (
     AccessLogEntry,
+    AccessVia,
     Analysis,
     AuditEvent,
     ImportBatch,
@@ -20,6 +24,7 @@ from diagnosis.models import (
     Share,
     TrainingRun,
 )
+from diagnosis.services import access_log, uploads
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -30,11 +35,32 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class AppendOnlyAdmin(ReadOnlyAdmin):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _log_view(request: HttpRequest, analyses: list[Analysis]) -> None:
+    for analysis in analyses:
+        access_log.access_log_record(viewer=request.user, analysis=analysis, via=AccessVia.ADMIN)
+
+
 @admin.register(Recording)
 class RecordingAdmin(ReadOnlyAdmin):
     list_display = ["id", "owner", "kind", "file_format", "size_bytes", "created_at"]
     list_filter = ["kind", "file_format"]
     search_fields = ["owner__email", "sha256"]
+
+    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
+        _log_view(request, list(Analysis.objects.filter(recording_id=object_id)))
+        return super().change_view(request, object_id, *args, **kwargs)
+
+    def delete_model(self, request: HttpRequest, obj: Recording) -> None:
+        uploads.recording_delete(recording=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for recording in queryset:
+            uploads.recording_delete(recording=recording)
 
 
 @admin.register(Analysis)
@@ -43,6 +69,18 @@ class AnalysisAdmin(ReadOnlyAdmin):
     list_filter = ["status", "label", "model_version"]
     search_fields = ["id", "recording__owner__email"]
     exclude = ["result"]
+
+    # An upload and its analyses are deleted together, with their files.
+    def delete_model(self, request: HttpRequest, obj: Analysis) -> None:
+        uploads.recording_delete(recording=obj.recording)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for recording in Recording.objects.filter(analyses__in=queryset).distinct():
+            uploads.recording_delete(recording=recording)
+
+    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
+        _log_view(request, list(Analysis.objects.filter(pk=object_id)))
+        return super().change_view(request, object_id, *args, **kwargs)
 
 
 @admin.register(ModelVersion)
@@ -68,14 +106,14 @@ class LabeledExampleAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(ReadOnlyAdmin):
+class AccessLogEntryAdmin(AppendOnlyAdmin):
     list_display = ["patient", "viewer_email", "viewer_role", "analysis_ref", "via", "created_at"]
     list_filter = ["via", "viewer_role"]
     search_fields = ["patient__email", "viewer_email"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(AppendOnlyAdmin):
     list_display = ["created_at", "actor_email", "action", "target"]
     list_filter = ["action"]
     search_fields = ["actor_email", "target"]

@@ -10,13 +10,15 @@ imported only by :func:`train_candidate`, in the training worker.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import resource
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,13 +98,14 @@ def analyse_file(
     started = time.perf_counter()
     classifier = classifier_for(version, directory)
     loaded = time.perf_counter()
-    data = read_input(path, fs=fs)
-    read = time.perf_counter()
-    result = classify_input(classifier, data)
-    trace = None
-    if data.record is not None:
-        record = data.record
-        trace = ecg_signal.resample(record.signal, record.fs, TRACE_FS).astype(np.float16)
+    with memory_cap(int(settings.TASK_MEMORY_MB)):
+        data = read_input(path, fs=fs)
+        read = time.perf_counter()
+        result = classify_input(classifier, data)
+        trace = None
+        if data.record is not None:
+            record = data.record
+            trace = ecg_signal.resample(record.signal, record.fs, TRACE_FS).astype(np.float16)
     finished = time.perf_counter()
     timings = {
         "model_load_s": round(loaded - started, 3),
@@ -110,6 +113,39 @@ def analyse_file(
         "classify_s": round(finished - read, 3),
     }
     return result, trace, timings
+
+
+TOO_LARGE = (
+    "This recording is too large to analyse: it needs more than {mb} MB of memory. Upload a "
+    "shorter stretch (up to a few hours), or a lower sampling rate."
+)
+
+
+@contextlib.contextmanager
+def memory_cap(mb: int) -> Iterator[None]:
+    """Cap this process's address space at its current size + ``mb`` MB while reading and
+    classifying one upload (Linux ``RLIMIT_AS``; 0: no cap), so a hostile or huge file ends
+    as a clear failure instead of taking the worker's machine down.
+
+    Raises:
+        InputError: the work needed more (a ``MemoryError`` inside).
+    """
+    if mb <= 0 or not hasattr(resource, "RLIMIT_AS"):
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as statm:
+        size = int(statm.read().split()[0]) * resource.getpagesize()
+    limit = size + mb * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    except MemoryError as exc:
+        raise InputError(TOO_LARGE.format(mb=mb)) from exc
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def validate_upload(path: Path, *, fs: float | None = None) -> tuple[str, str]:

@@ -8,6 +8,7 @@ Every variable is listed with its default in ``.env.example`` and in the README.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -56,17 +57,23 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.google",
     "allauth.mfa",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "accounts",
     "diagnosis",
     "specialists",
 ]
 
 MIDDLEWARE = [
+    "ecgsite.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "ecgsite.middleware.NoStoreMiddleware",
+    "ecgsite.middleware.SignInProviderMissingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -75,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.AdminRequiresMFAMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "ecgsite.urls"
@@ -149,6 +157,11 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 _LOGIN_FAILURES = env_int("LOGIN_FAILURES_PER_WINDOW", 5, minimum=1)
 _LOGIN_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 300, minimum=1)
 ACCOUNT_RATE_LIMITS = {"login_failed": f"20/m/ip,{_LOGIN_FAILURES}/{_LOGIN_WINDOW}s/key"}
+# How many reverse proxies in front of the site append to X-Forwarded-For (0: none, the client
+# address is the connection's). Login lockouts and API throttles key on the address this
+# gives, never on a header the client can set.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_LOGIN_ON_GET = False
@@ -171,7 +184,7 @@ MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "ECG screening")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call then gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.AnyRole"],
@@ -179,6 +192,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"token": env_str("API_TOKEN_RATE", "10/minute")},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+}
+# API tokens (django-rest-knox): hashed at rest, one per device, expiring.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 7 * 24, minimum=1)),
+    "TOKEN_LIMIT_PER_USER": 20,
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ECG screening API",
@@ -220,6 +240,13 @@ STORAGES = {
 }
 MEDIA_ROOT = env_path("MEDIA_ROOT", VAR_DIR / "media")
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 50, minimum=1)
+# A request body larger than the largest upload (plus room for the form) is refused with 413
+# before Django reads it.
+MAX_REQUEST_BYTES = (MAX_UPLOAD_MB + 2) * 1024 * 1024
+# Non-file form fields held in memory; files above FILE_UPLOAD_MAX_MEMORY_SIZE go to disk.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+UPLOADS_PER_HOUR = env_int("UPLOADS_PER_HOUR", 30, minimum=1)
+UPLOADS_PER_DAY = env_int("UPLOADS_PER_DAY", 200, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
@@ -235,6 +262,9 @@ ECG_TRAINING_CACHE_DIR = env_path("ECG_TRAINING_CACHE_DIR", VAR_DIR / "training-
 # --- Celery ---------------------------------------------------------------------------
 # Without a broker, tasks run in the web process right after the transaction commits.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Memory one analysis may add to its worker (MB; 0: no cap). Off in embedded mode, where the
+# task runs inside the web process beside other requests.
+TASK_MEMORY_MB = env_int("TASK_MEMORY_MB", 1024 if CELERY_BROKER_URL else 0, minimum=0)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -267,7 +297,36 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600, minimum=300)
+# Doctors and administrators are signed out after this many seconds without a request.
+STAFF_IDLE_TIMEOUT = env_int("STAFF_IDLE_TIMEOUT", 30 * 60, minimum=60)
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): every script and style is a vendored or own file.
+# Inline style attributes remain in templates (style-src 'unsafe-inline'); no inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        # Sign-in with Google posts here and is redirected to Google.
+        "form-action": ["'self'", "https://accounts.google.com"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): the site asks for location only ("near
+# me", on the specialists page); nothing else.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "geolocation": ["self"],
+    "camera": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "interest-cohort": [],
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("BEHIND_TLS_PROXY", False):

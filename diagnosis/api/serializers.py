@@ -58,12 +58,3 @@ class UploadSerializer(serializers.Serializer):
         max_value=10000,
         help_text="Sampling rate (Hz) for a CSV of bare samples.",
     )
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    email = serializers.EmailField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from accounts import api as accounts_api
 from diagnosis.api import views
 
 app_name = "api"
@@ -12,8 +14,16 @@ router = SimpleRouter()
 router.register("analyses", views.AnalysisViewSet, basename="analysis")
 
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
+    path("auth/tokens/", accounts_api.TokensView.as_view(), name="tokens"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The Swagger UI page starts itself with an inline script: allowed on this page only.
+    path(
+        "docs/",
+        csp_update({"script-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerView.as_view(url_name="api:schema")
+        ),
+        name="docs",
+    ),
     *router.urls,
 ]

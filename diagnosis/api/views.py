@@ -5,57 +5,20 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from allauth.account.models import EmailAddress
-from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from accounts.models import User
 from diagnosis.api.serializers import (
     AnalysisSerializer,
-    TokenRequestSerializer,
-    TokenSerializer,
     UploadSerializer,
 )
 from diagnosis.engine import InputError
 from diagnosis.models import AccessVia, Analysis
 from diagnosis.services import access_log, uploads
-
-
-class TokenView(APIView):
-    """Exchange a confirmed account's email and password for an API token."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list[Any] = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "token"
-
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
-    def post(self, request: Request) -> Response:
-        data = TokenRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        email = data.validated_data["email"].lower()
-        user = authenticate(
-            request._request, username=email, password=data.validated_data["password"]
-        )
-        if user is None or not user.is_active:
-            return Response(
-                {"detail": "Wrong email or password."}, status=status.HTTP_400_BAD_REQUEST
-            )
-        if not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
-            return Response(
-                {"detail": "Confirm your email address first (see the email we sent)."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
 
 
 class AnalysisViewSet(
@@ -96,6 +59,8 @@ class AnalysisViewSet(
                 files=upload.validated_data["file"],
                 fs=upload.validated_data.get("fs"),
             )
+        except uploads.QuotaExceeded as error:
+            return Response({"file": [str(error)]}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         except InputError as error:
             return Response({"file": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
         body = self.get_serializer(outcome.analysis).data | {"duplicate": outcome.duplicate}

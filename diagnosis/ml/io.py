@@ -36,7 +36,7 @@ from diagnosis.ml.readers.common import (
     choose_lead,
     decode_text,
 )
-from diagnosis.ml.readers.csv_files import read_csv
+from diagnosis.ml.readers.csv_files import check_csv_head, read_csv
 from diagnosis.ml.readers.edf_files import read_edf
 from diagnosis.ml.readers.wfdb_files import as_hea, looks_like_wfdb_header, read_wfdb, wfdb_header
 from diagnosis.ml.readers.zip_files import extracted_zip_record
@@ -287,10 +287,10 @@ def validate_upload(
     Checks the size cap and the content type, then the header only: image dimensions and
     Pillow verify, then a reduced-size decode to tell a beat image from a strip; a PDF's page
     count; WFDB/zip header sanity, safe zip members, zip-bomb limits and
-    signal-file sizes (nothing is decompressed); EDF header (rate, duration); for CSV, that it
-    parses completely, with every check :func:`read_record` makes (a CSV has no header to stop
-    at). A WFDB, zip or EDF file that passes may still fail in :func:`read_record` (for example
-    a flat line, or too few valid samples in the signal data).
+    signal-file sizes (nothing is decompressed); EDF header (rate, duration); for CSV, its
+    first 256 KB (layout, columns, rate, lead). A file that passes may still fail in
+    :func:`read_record`, in the worker (for example a flat line, too few valid samples, or a
+    bad row further down a CSV).
 
     Args:
         path: the uploaded file, under any name.
@@ -323,7 +323,7 @@ def validate_upload(
         elif fmt in ("edf", "bdf"):
             read_edf(p, lead, fs, header_only=True)
         else:
-            read_csv(p, lead, fs)
+            check_csv_head(p, lead, fs)
     except InputError:
         raise
     except Exception as exc:

@@ -25,6 +25,8 @@ from diagnosis.ml.errors import InputError
 
 #: Batch size of the record interpreter (the last batch is zero-padded).
 BATCH = 256
+#: Beats drawn and classified together (a multiple of BATCH; bounds memory on long records).
+RENDER_CHUNK = 8 * BATCH
 #: Shortest record we analyse, in seconds (fewer than ~2 beats says nothing).
 MIN_RECORD_S = 2.0
 
@@ -243,8 +245,18 @@ class Classifier:
         median of these windows."""
         if len(windows) == 0:
             return np.zeros((0, len(CLASSES)), np.float32)
-        img = render.model_input(render.render(windows), sig.record_template(windows))
-        return self.record_proba(img, context)
+        template = sig.record_template(windows)
+        # Beats are drawn a chunk at a time: the images of a long record at once would take
+        # ~32 KB a beat (a 6-hour Holter, 800 MB).
+        return np.concatenate(
+            [
+                self.record_proba(
+                    render.model_input(render.render(windows[i : i + RENDER_CHUNK]), template),
+                    context[i : i + RENDER_CHUNK],
+                )
+                for i in range(0, len(windows), RENDER_CHUNK)
+            ]
+        )
 
     def analyse(self, x: np.ndarray, fs: float, decision: dict[str, Any] | None = None) -> Analysis:
         """Front end, quality, record-model probabilities, decision, rhythm and AF gate.

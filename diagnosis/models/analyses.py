@@ -37,16 +37,19 @@ CLASS_NAMES = {
 
 class RecordingQuerySet(models.QuerySet["Recording"]):
     def visible_to(self, user: Any) -> RecordingQuerySet:
-        """The one access rule for recordings: owners, administrators, and doctors (with TOTP)
-        holding an active share from the owner."""
+        """The one access rule for recordings: owners; with TOTP (``mfa_satisfied``),
+        administrators, and doctors holding an active share from the owner."""
         from accounts.permissions import mfa_satisfied
         from diagnosis.models.sharing import Share
 
         if not user.is_authenticated:
             return self.none()
+        if not mfa_satisfied(user):
+            # Doctors, administrators and staff see nobody else's data without TOTP.
+            return self.filter(owner=user)
         if user.is_administrator:
             return self.all()
-        if user.is_doctor and mfa_satisfied(user):
+        if user.is_doctor:
             sharing = Share.objects.active_for(user).values("patient_id")
             return self.filter(Q(owner=user) | Q(owner__in=sharing))
         return self.filter(owner=user)
@@ -119,6 +122,8 @@ class ModelVersion(models.Model):
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    # Set when an administrator rolled back from this version: its results are flagged.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     objects = ModelVersionQuerySet.as_manager()
 

@@ -114,6 +114,8 @@ class AccessVia(models.TextChoices):
     REPORT = "report", "Printable report"
     REVIEW = "review", "Review page"
     API = "api", "API"
+    ADMIN = "admin", "Administration site"
+    CURATION = "curation", "Curation (a beat in the training data)"
 
 
 class AccessLogEntry(models.Model):

@@ -118,6 +118,9 @@ def _metric(metadata: dict[str, Any], *path: str) -> Any:
 
 def comparison_rows(versions: list[ModelVersion]) -> list[dict[str, Any]]:
     """Headline metrics of each version side by side (DS2 benchmark and held-out examples)."""
+    from diagnosis.services.curation import promotion_problems
+
+    active = next((v for v in versions if v.is_active), None)
     rows = []
     for version in versions:
         meta = version.metadata or {}
@@ -134,6 +137,9 @@ def comparison_rows(versions: list[ModelVersion]) -> list[dict[str, Any]]:
                 "holdout_accuracy": _metric(meta, "holdout_examples", "accuracy"),
                 "holdout_n": _metric(meta, "holdout_examples", "n"),
                 "small": bool((meta.get("training") or {}).get("small")),
+                "problems": []
+                if version.is_active
+                else promotion_problems(candidate=version, active=active),
             }
         )
     return rows

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
@@ -31,6 +32,10 @@ RUN_LEASE_SECONDS = 240
 #: A queued analysis older than this is sent to the broker again by the sweeper.
 STUCK_AFTER = timedelta(minutes=2)
 
+USER_MESSAGE_TOO_LONG = (
+    "This recording took too long to analyse. Upload a shorter stretch (up to a few hours), "
+    "or a lower sampling rate."
+)
 USER_MESSAGE_INTERNAL = (
     "Something went wrong on our side while analysing this file. Your upload is safe; "
     "please try again later."
@@ -56,6 +61,24 @@ def analysis_send(*, analysis_id: uuid.UUID) -> bool:
         )
         return False
     return True
+
+
+@transaction.atomic
+def analysis_rerun(*, analysis: Analysis) -> Analysis:
+    """Analyse a recording again with the active model (a result made by a model that was
+    since withdrawn). The earlier result stays in the history. An analysis of the same
+    recording already made or under way with the active model is returned instead."""
+    active = model_version_active()
+    current = (
+        Analysis.objects.filter(recording=analysis.recording)
+        .filter(Q(model_version=active) | Q(status__in=[Status.QUEUED, Status.RUNNING]))
+        .first()
+    )
+    if current is not None:
+        return current
+    fresh = Analysis.objects.create(recording=analysis.recording, enqueued_at=timezone.now())
+    analysis_enqueue_on_commit(analysis_id=fresh.id)
+    return fresh
 
 
 def analysis_sweep(*, stuck_after: timedelta = STUCK_AFTER) -> int:
@@ -132,6 +155,9 @@ def analysis_run(*, analysis_id: uuid.UUID | str, redelivered: bool = False) -> 
         )
     except engine.InputError as error:
         analysis_fail(analysis_id=analysis.id, token=token, message=str(error))
+        return "failed"
+    except SoftTimeLimitExceeded:
+        analysis_fail(analysis_id=analysis.id, token=token, message=USER_MESSAGE_TOO_LONG)
         return "failed"
     except (OSError, ConnectionError):
         analysis_release(analysis_id=analysis.id, token=token)

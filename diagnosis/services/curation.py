@@ -191,18 +191,76 @@ def _import_store(
 # --- Model versions ------------------------------------------------------------------------
 
 
+#: How much lower than the active model's a candidate's DS2 benchmark figures may be (absolute)
+#: for it to be promoted without an override.
+PROMOTION_TOLERANCE: dict[str, float] = {
+    "accuracy": 0.01,
+    "S_se": 0.03,
+    "S_ppv": 0.03,
+    "V_se": 0.02,
+    "V_ppv": 0.02,
+}
+
+
+def _benchmark(version: ModelVersion) -> dict[str, float] | None:
+    """A version's headline DS2 figures (``None``: it was never benchmarked)."""
+    test = (version.metadata.get("metrics") or {}).get("inter_patient_DS2") or {}
+    if test.get("aami_accuracy") is None:
+        return None
+    per_class = test.get("aami_per_class") or {}
+    figures = {"accuracy": float(test["aami_accuracy"])}
+    for code in ("S", "V"):
+        for measure in ("se", "ppv"):
+            value = (per_class.get(code) or {}).get(measure)
+            figures[f"{code}_{measure}"] = float(value) if value is not None else 0.0
+    return figures
+
+
+def promotion_problems(*, candidate: ModelVersion, active: ModelVersion | None) -> list[str]:
+    """Why ``candidate`` may not replace ``active`` without an override: no benchmark, or a
+    DS2 figure lower than the active model's by more than :data:`PROMOTION_TOLERANCE`. Empty:
+    it may. A version that was active before (a rollback) is never held back."""
+    if candidate.activated_at is not None or active is None:
+        return []
+    theirs = _benchmark(candidate)
+    if theirs is None:
+        return ["it has no DS2 benchmark result (a small test run)"]
+    ours = _benchmark(active)
+    if ours is None:
+        return []
+    names = {"accuracy": "AAMI accuracy", "S_se": "S sensitivity", "S_ppv": "S PPV"}
+    names |= {"V_se": "V sensitivity", "V_ppv": "V PPV"}
+    return [
+        f"{names[key]} {theirs[key]:.3f} against {ours[key]:.3f} (more than {tolerance:g} lower)"
+        for key, tolerance in PROMOTION_TOLERANCE.items()
+        if theirs[key] < ours[key] - tolerance
+    ]
+
+
 @transaction.atomic
-def model_version_activate(*, version: ModelVersion, by: User) -> ModelVersion:
+def model_version_activate(
+    *, version: ModelVersion, by: User, override_reason: str = ""
+) -> ModelVersion:
     """Make ``version`` the active model (promote a candidate, or roll back to any earlier
     version): one transaction switches ``is_active``; workers load it on their next job.
-    Its files are hash-checked first.
+    Its files are hash-checked first. A candidate worse than the active model on the fixed
+    benchmark (:func:`promotion_problems`) goes live only with ``override_reason``, kept in
+    the audit log.
     Raises:
-        ValidationError: the model's files are missing or changed.
+        ValidationError: the model's files are missing or changed, or it is worse and no
+            reason was given.
     """
     try:
         engine.verify_model(version.directory)
     except Exception as exc:
         raise ValidationError(f"{version.version} cannot be activated: {exc}") from exc
+    problems = promotion_problems(candidate=version, active=ModelVersion.objects.active())
+    if problems and not override_reason.strip():
+        raise ValidationError(
+            f"{version.version} is worse than the active model on the DS2 benchmark: "
+            + "; ".join(problems)
+            + ". To promote it anyway, give a reason and confirm."
+        )
     current = list(ModelVersion.objects.select_for_update().filter(is_active=True))
     target = ModelVersion.objects.select_for_update().get(pk=version.pk)
     if target.is_active:
@@ -217,10 +275,19 @@ def model_version_activate(*, version: ModelVersion, by: User) -> ModelVersion:
         if previous is not None and target.created_at < previous.created_at
         else "promote"
     )
+    if kind == "rollback" and previous is not None:
+        # Results it made are flagged on their pages, with a way to analyse them again.
+        ModelVersion.objects.filter(pk=previous.pk).update(withdrawn_at=target.activated_at)
+    if target.withdrawn_at is not None:
+        ModelVersion.objects.filter(pk=target.pk).update(withdrawn_at=None)
+    details: dict[str, Any] = {"from": previous.version if previous else None}
+    details["to"] = target.version
+    if problems:
+        details |= {"override_reason": override_reason.strip()[:1000], "problems": problems}
     audit_log(
         actor=by,
-        action=f"model.{kind}",
+        action=f"model.{kind}" + ("_override" if problems else ""),
         target=target.version,
-        details={"from": previous.version if previous else None, "to": target.version},
+        details=details,
     )
     return target

@@ -15,6 +15,7 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -175,12 +176,35 @@ def recording_create(
     Raises:
         InputError: the upload is not an ECG we can read (one line for the user); nothing
             is stored.
+        QuotaExceeded: the person uploaded too much in the last hour or day.
     """
+    _check_quota(owner)
     upload = _prepare(files, fs=fs)
     try:
         return _store(owner=owner, upload=upload, fs=fs)
     finally:
         upload.cleanup()
+
+
+class QuotaExceeded(InputError):
+    """Too many uploads from one person in the last hour or day (the message says which)."""
+
+
+def _check_quota(owner: User) -> None:
+    """Per-person limits on stored uploads (``UPLOADS_PER_HOUR``, ``UPLOADS_PER_DAY``),
+    counted from the database so every web process agrees."""
+    now = timezone.now()
+    recent = Recording.objects.filter(owner=owner, created_at__gte=now - timedelta(days=1))
+    if recent.count() >= settings.UPLOADS_PER_DAY:
+        raise QuotaExceeded(
+            f"You have uploaded {settings.UPLOADS_PER_DAY} files in the last 24 hours, the "
+            "most we accept in a day. Your earlier results are kept; please try again tomorrow."
+        )
+    if recent.filter(created_at__gte=now - timedelta(hours=1)).count() >= settings.UPLOADS_PER_HOUR:
+        raise QuotaExceeded(
+            f"You have uploaded {settings.UPLOADS_PER_HOUR} files in the last hour, the most "
+            "we accept in an hour. Please wait a little and try again."
+        )
 
 
 def _store(*, owner: User, upload: PreparedUpload, fs: float | None) -> UploadOutcome:

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<uuid:analysis_id>/file/", views.recording_file, name="file"),
     path("<uuid:analysis_id>/report/", views.report, name="report"),
     path("<uuid:analysis_id>/delete/", views.delete, name="delete"),
+    path("<uuid:analysis_id>/rerun/", views.rerun, name="rerun"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import mimetypes
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from diagnosis.engine import InputError
 from diagnosis.forms.analyses import HistoryFilterForm, UploadForm
 from diagnosis.models import Analysis, Recording
 from diagnosis.selectors import analyses as selectors
-from diagnosis.services import access_log, uploads
+from diagnosis.services import access_log, analyses, uploads
 
 
 def _analysis_for(request: HttpRequest, analysis_id: object) -> Analysis:
@@ -130,6 +131,8 @@ def trace(request: HttpRequest, analysis_id: object) -> JsonResponse:
         start = float(request.GET.get("start", 0))
         seconds = float(request.GET.get("seconds", 10))
     except ValueError:
+        start = seconds = math.nan
+    if not (math.isfinite(start) and math.isfinite(seconds)):
         return JsonResponse({"error": "start and seconds must be numbers"}, status=400)
     return JsonResponse(selectors.trace_window(analysis, start_s=start, seconds=seconds))
 
@@ -192,6 +195,18 @@ def delete(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpRespon
     uploads.recording_delete(recording=recording)
     messages.success(request, "The upload and its results were deleted.")
     return redirect("diagnosis:history")
+
+
+@login_required
+@require_POST
+def rerun(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpResponse:
+    """Only the owner asks for a new analysis of their upload."""
+    analysis = get_object_or_404(
+        Analysis.objects.visible_to(request.user).filter(recording__owner=request.user),
+        id=analysis_id,
+    )
+    fresh = analyses.analysis_rerun(analysis=analysis)
+    return redirect("diagnosis:result", analysis_id=fresh.id)
 
 
 @login_required

@@ -22,9 +22,16 @@ from diagnosis.forms.curation import (
     ImportForm,
     TrainingStartForm,
 )
-from diagnosis.models import ImportBatch, InputKind, LabeledExample, ModelVersion, TrainingRun
+from diagnosis.models import (
+    AccessVia,
+    ImportBatch,
+    InputKind,
+    LabeledExample,
+    ModelVersion,
+    TrainingRun,
+)
 from diagnosis.selectors import curation as curation_selectors
-from diagnosis.services import curation
+from diagnosis.services import access_log, curation
 from diagnosis.services import training as training_services
 
 EXAMPLES_PER_PAGE = 48
@@ -91,6 +98,11 @@ def examples_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def example_image(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     example = get_object_or_404(LabeledExample.objects.select_related("analysis__recording"), pk=pk)
+    if example.analysis is not None:
+        # A patient's own upload, seen by an administrator: it goes in their access log.
+        access_log.access_log_record(
+            viewer=request.user, analysis=example.analysis, via=AccessVia.CURATION
+        )
     if example.image:
         return cast(HttpResponse, FileResponse(example.image.open("rb"), content_type="image/png"))
     analysis = example.analysis
@@ -224,8 +236,12 @@ def training_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def model_activate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(ModelVersion, pk=pk)
+    confirmed = request.POST.get("confirm") == "yes"
+    reason = request.POST.get("reason", "") if confirmed else ""
     try:
-        version = curation.model_version_activate(version=version, by=request.user)
+        version = curation.model_version_activate(
+            version=version, by=request.user, override_reason=reason
+        )
         messages.success(
             request,
             f"{version.version} is now the active model; workers use it from their next job.",

@@ -33,6 +33,7 @@ from diagnosis.models import CLASS_NAMES, AccessVia, Analysis, Share
 from diagnosis.selectors import sharing as sharing_selectors
 from diagnosis.services import access_log as access_log_services
 from diagnosis.services import sharing as sharing_services
+from diagnosis.services.curation import audit_log
 
 #: Seconds of a record shown at once in the review's beat table.
 REVIEW_WINDOW_S = 20.0
@@ -251,7 +252,16 @@ def _csv_safe(value: object) -> str:
 @admin_required
 @require_GET
 def access_log_export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Everyone's access log as CSV, newest first (administrators only)."""
+    """Everyone's access log as CSV, newest first (administrators only, with a reason that
+    goes in the audit log: ``?reason=...``)."""
+    reason = request.GET.get("reason", "").strip()
+    if not reason:
+        return HttpResponse(
+            "Say why you export the access log: add ?reason=... (it is kept in the audit log).",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    audit_log(actor=request.user, action="access_log.export", details={"reason": reason[:1000]})
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
     response["Cache-Control"] = "private, no-store"

@@ -6,6 +6,7 @@ Screenshots go to ``test-artifacts/screenshots/`` (kept by CI as artifacts).
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,16 @@ def screenshot():
         return path
 
     return take
+
+
+def wait_until(page, expression: str, timeout_s: float = 30.0):
+    """Poll a JavaScript expression until it is truthy. ``Page.wait_for_function`` compiles
+    its predicate inside the page, which the site's Content-Security-Policy forbids (no eval);
+    ``Page.evaluate`` goes through the DevTools protocol and is allowed."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {expression}")

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 
 from diagnosis.models import LabeledExample, Review
-from tests.browser.conftest import VIEWPORTS
+from tests.browser.conftest import VIEWPORTS, wait_until
 from tests.conftest import enable_totp
 from tests.doctors.conftest import make_record_analysis
 from tests.factories import DoctorFactory, UserFactory
@@ -67,8 +67,8 @@ def test_share_then_the_doctor_corrects_a_beat_and_the_patient_reads_the_review(
 
     # Clicking on the trace picks the nearest beat's row in the table.
     canvas = as_doctor.locator("#review-trace")
-    as_doctor.wait_for_function(
-        "() => window.reviewChart && window.reviewChart.data.datasets.length === 2"
+    wait_until(
+        as_doctor, "() => window.reviewChart && window.reviewChart.data.datasets.length === 2"
     )
     # Chart.js lays the canvas out once more after creation: click until it reacts.
     for _ in range(10):

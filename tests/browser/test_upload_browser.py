@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import VIEWPORTS
+from tests.browser.conftest import VIEWPORTS, wait_until
 from tests.diagnosis import ecg_files
 from tests.factories import PASSWORD
 
@@ -33,6 +33,8 @@ def test_upload_a_beat_image_and_a_wfdb_zip_and_see_both_results(
     context = chromium.new_context(viewport=VIEWPORTS[viewport])
     page = context.new_page()
     page.set_default_timeout(30_000)
+    refused: list[str] = []  # what the Content-Security-Policy blocked, if anything
+    page.on("console", lambda m: refused.append(m.text) if "Security Policy" in m.text else None)
     log_in(page, live_server.url, patient.email)
 
     page.goto(live_server.url + "/analyses/upload/")
@@ -50,14 +52,15 @@ def test_upload_a_beat_image_and_a_wfdb_zip_and_see_both_results(
     page.set_input_files("input[name=file]", str(record))
     page.locator("main form button[type=submit]").click()
     page.wait_for_selector("#counts-table")
-    page.wait_for_function("document.querySelector('[data-trace-position]').textContent.length > 0")
+    wait_until(page, "document.querySelector('[data-trace-position]').textContent.length > 0")
     screenshot(page, f"upload-record-result-{viewport}")
     assert page.inner_text("[data-trace-position]").startswith("Showing 0\u201310 s of 10 s")
     page.click("[data-trace-zoom]")  # 10 s -> 4 s
     position = "document.querySelector('[data-trace-position]').textContent"
-    page.wait_for_function(f"{position}.startsWith('Showing 0\u20134 s')")
+    wait_until(page, f"{position}.startsWith('Showing 0\u20134 s')")
 
     page.goto(live_server.url + "/analyses/")
     assert page.locator("#history-list a").count() == 2
     screenshot(page, f"upload-history-{viewport}")
+    assert refused == []
     context.close()

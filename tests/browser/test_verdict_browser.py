@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, VIEWPORTS
+from tests.browser.conftest import ARTIFACTS, VIEWPORTS, wait_until
 from tests.browser.test_upload_browser import log_in
 from tests.diagnosis.rhythm_results import (
     beats_at,
@@ -70,13 +70,13 @@ def test_the_verdict_leads_and_an_episode_pages_the_trace(
     page.goto(f"{live_server.url}/analyses/{analysis.id}/")
     assert page.inner_text("#verdict-headline") == "Possible atrial fibrillation, 104 bpm"
     position = "document.querySelector('[data-trace-position]').textContent"
-    page.wait_for_function(f"{position}.startsWith('Showing 0\u201310 s')")
+    wait_until(page, f"{position}.startsWith('Showing 0\u201310 s')")
     screenshot(page, f"verdict-result-{viewport}")
     page.click("[data-rhythm=AFIB] a.episode-link")  # AF from 70 s: shown from a second before
-    page.wait_for_function(f"{position}.startsWith('Showing 69\u201379 s')")
+    wait_until(page, f"{position}.startsWith('Showing 69\u201379 s')")
     page.locator("#trace-card").screenshot(path=str(_artifact(f"verdict-trace-af-{viewport}")))
     page.click("[data-rhythm=NOISE] a.episode-link")
-    page.wait_for_function(f"{position}.startsWith('Showing 39\u201349 s')")
+    wait_until(page, f"{position}.startsWith('Showing 39\u201349 s')")
     page.locator("#trace-card").screenshot(path=str(_artifact(f"verdict-trace-noise-{viewport}")))
     context.close()
 

@@ -9,7 +9,7 @@ import io
 import pytest
 from rest_framework.test import APIClient
 
-from diagnosis.models import AccessLogEntry
+from diagnosis.models import AccessLogEntry, AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -107,8 +107,11 @@ def test_administrators_export_the_log_as_csv(
     client.force_login(doctor_with_share)
     client.get(f"/analyses/{beat_analysis.id}/file/")
     client.force_login(administrator)
-    response = client.get("/analyses/access-log/export.csv")
+    assert client.get("/analyses/access-log/export.csv").status_code == 400  # no reason
+    response = client.get("/analyses/access-log/export.csv", {"reason": "regulator request 17"})
     assert response["Content-Type"].startswith("text/csv")
+    event = AuditEvent.objects.get(action="access_log.export")
+    assert event.actor == administrator and event.details == {"reason": "regulator request 17"}
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["when", "patient", "viewer", "viewer_role", "analysis", "via"]
     assert rows[1][1:] == [

@@ -123,7 +123,7 @@ def test_the_review_page_sends_a_doctor_without_totp_to_set_it_up(
         ("/analyses/sharing/", {"patient", "other_patient"}),
         ("/analyses/doctor/", {"doctor_with_share", "doctor_without_share"}),
         ("/analyses/access-log/", EVERYONE),
-        ("/analyses/access-log/export.csv", {"administrator"}),
+        ("/analyses/access-log/export.csv?reason=audit", {"administrator"}),
     ],
 )
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -25,18 +26,61 @@ def compose_command() -> list[str]:
     return [legacy]
 
 
-def test_compose_config_is_valid():
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    result = subprocess.run(
-        [*compose_command(), "config", "-q"], cwd=ROOT, capture_output=True, text=True, env=env
+def compose_config(**env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "POSTGRES_PASSWORD"}}
+    return subprocess.run(
+        [*compose_command(), "config"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=base | env,
     )
+
+
+def test_compose_config_is_valid():
+    result = compose_config(POSTGRES_PASSWORD="a-real-secret")
     assert result.returncode == 0, result.stderr
+
+
+def test_compose_defaults_are_production_safe():
+    # No database password by default: compose refuses to start rather than use a known one.
+    missing = compose_config()
+    assert missing.returncode != 0 and "POSTGRES_PASSWORD" in missing.stderr
+    config = yaml.safe_load(compose_config(POSTGRES_PASSWORD="a-real-secret").stdout)
+    env = config["services"]["web"]["environment"]
+    assert env["SECURE_SSL_REDIRECT"] == env["SECURE_COOKIES"] == env["BEHIND_TLS_PROXY"] == "true"
+    assert env["TRUSTED_PROXY_COUNT"] == "1"
+    # Only nginx is published; it caps request bodies before Django.
+    assert "ports" not in config["services"]["web"]
+    assert "client_max_body_size" in (ROOT / "deploy" / "nginx.conf").read_text()
+
+
+def test_the_compose_defaults_pass_djangos_deploy_checks():
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    env |= {
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-key-0123456789",
+        "ALLOWED_HOSTS": "ecg.example.org",
+        "BEHIND_TLS_PROXY": "true",
+        "SECURE_SSL_REDIRECT": "true",
+        "SECURE_COOKIES": "true",
+        "DATABASE_URL": "postgres://ecg:secret@postgres:5432/ecg",
+        "CELERY_BROKER_URL": "redis://redis:6379/0",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_compose_has_the_production_services_and_volumes():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"web", "worker", "training-worker", "beat", "postgres", "redis", "mailpit"} <= set(
+    assert {"nginx", "web", "worker", "training-worker", "beat", "postgres", "redis"} <= set(
         services
     )
     assert "gunicorn" in services["web"]["command"]

@@ -33,7 +33,22 @@ import numpy as np
 from diagnosis.ml.errors import InputError
 from diagnosis.ml.readers.common import Record, check_fs, choose_lead, decode_text, finish
 
-__all__ = ["CsvTable", "parse_csv_text", "read_csv", "read_csv_table", "scale_for_unit"]
+__all__ = [
+    "CSV_HEAD_BYTES",
+    "MAX_CSV_LINE_CHARS",
+    "CsvTable",
+    "check_csv_head",
+    "parse_csv_text",
+    "read_csv",
+    "read_csv_table",
+    "scale_for_unit",
+]
+
+#: How much of a CSV the upload check reads (the worker reads the whole file).
+CSV_HEAD_BYTES = 256 * 1024
+#: The longest line accepted: an ECG CSV holds one time point per line, so a longer line is
+#: not one (and a one-line file of millions of values must not be split in memory).
+MAX_CSV_LINE_CHARS = 16 * 1024
 
 _UNIT_SCALE = {"v": 1000.0, "mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "nv": 1e-6}
 _NUMBER_START = re.compile(r'^\s*"?\s*[-+\u2212]?(\d|[.,]\d|nan|inf)', re.IGNORECASE)
@@ -310,6 +325,21 @@ def _slow_matrix(
     return matrix.reshape(len(rows), ncols), ncols
 
 
+def _check_line_lengths(text: str) -> None:
+    """Refuse a line over :data:`MAX_CSV_LINE_CHARS` before the text is split into lines."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start, start + MAX_CSV_LINE_CHARS + 2)
+        if end < 0:
+            if len(text) - start > MAX_CSV_LINE_CHARS + 1:
+                raise InputError(
+                    f"The CSV file has a line longer than {MAX_CSV_LINE_CHARS // 1024} KB; an "
+                    "ECG CSV holds one time point (or one sample) per line."
+                )
+            return
+        start = end + 1
+
+
 def parse_csv_text(text: str, *, fs: float | None = None) -> CsvTable:
     """Parse the text of an ECG CSV (see the module docstring for the layouts understood).
 
@@ -324,6 +354,7 @@ def parse_csv_text(text: str, *, fs: float | None = None) -> CsvTable:
         InputError: no numbers, ragged rows, non-numeric values in the data, no way to tell
             the sampling rate, or a stated rate that disagrees with ``fs``.
     """
+    _check_line_lengths(text)
     lines = text.lstrip("\ufeff").splitlines()
     candidates = [i for i, ln in enumerate(lines) if _NUMBER_START.match(ln)]
     if not candidates:
@@ -440,6 +471,33 @@ def read_csv_table(path: Path, fs: float | None) -> CsvTable:
     if text is None:
         raise InputError("The file is not text, so it cannot be read as CSV.")
     return parse_csv_text(text, fs=fs)
+
+
+def check_csv_head(path: Path, lead: str | None, fs: float | None) -> None:
+    """The upload check of a CSV from its first :data:`CSV_HEAD_BYTES` only (the web process
+    never parses a whole upload): text, layout, columns, a rate found or given, the lead.
+    :func:`read_csv` parses the whole file later, in the worker.
+
+    Raises:
+        InputError: what is wrong, in one line for the user.
+    """
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(CSV_HEAD_BYTES + 1)
+    except OSError as exc:
+        raise InputError("The CSV file could not be read.") from exc
+    whole = len(data) <= CSV_HEAD_BYTES
+    text = decode_text(data[:CSV_HEAD_BYTES])
+    if text is None:
+        raise InputError("The file is not text, so it cannot be read as CSV.")
+    if not whole:
+        cut = text.rfind("\n")
+        if cut < 0:
+            _check_line_lengths(text)  # one line over the limit: refused here
+        text = text[:cut]  # the last line may be cut short
+    table = parse_csv_text(text, fs=fs)
+    check_fs(table.fs, "The CSV file" if fs is None else "The given rate")
+    choose_lead(table.leads, lead)
 
 
 def read_csv(path: Path, lead: str | None, fs: float | None) -> Record:
