@@ -33,7 +33,7 @@ demo: migrate
 ## make run: set up everything and serve the site on http://$(HOST):$(PORT)
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make system-deps: Debian packages the tests use (chromium for browser tests, docker-compose
 ## to validate docker-compose.yml); installed when missing if we are root.

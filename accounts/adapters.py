@@ -22,6 +22,19 @@ class AccountAdapter(DefaultAccountAdapter):
             user.save()
         return user
 
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Where people land after signing in: what they came for (patients: uploading an
+        ECG; doctors: their review queue); administrators and pending set-ups: the account
+        page."""
+        from django.urls import reverse
+
+        user = request.user
+        if getattr(user, "is_patient", False):
+            return reverse("diagnosis:upload")
+        if getattr(user, "is_doctor", False):
+            return reverse("diagnosis:doctor_queue")
+        return super().get_login_redirect_url(request)
+
     def set_password(self, user: Any, password: str) -> None:
         """Every password change, reset or first set also revokes the account's API tokens."""
         from accounts.services import api_tokens_revoke

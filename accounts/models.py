@@ -15,6 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+#: Words before a name that are not the name.
+TITLES = frozenset({"dr", "prof", "professor", "mr", "mrs", "ms", "mx", "miss", "sir", "dame"})
+
 
 class Role(models.TextChoices):
     PATIENT = "patient", "Patient"
@@ -80,7 +83,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        """The first name, past a title ("Dr Daniel Okafor" -> "Daniel")."""
+        words = [w for w in self.full_name.split() if w.rstrip(".").lower() not in TITLES]
+        return words[0] if words else (self.full_name.strip() or self.email)
 
     @property
     def is_patient(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,8 @@ from accounts.models import (
     User,
     invitation_code_generate,
 )
+
+log = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -61,6 +64,8 @@ def doctor_application_approve(
     if not user.full_name:
         user.full_name = application.full_name
     user.save(update_fields=["role", "full_name"])
+    user_id = user.pk
+    transaction.on_commit(lambda: _doctor_approved_email(user_id=user_id))
     return DoctorProfile.objects.update_or_create(
         user=user,
         defaults={
@@ -171,3 +176,27 @@ def api_tokens_revoke(*, user: User, token: Any = None) -> int:
         tokens = tokens.filter(pk=token.pk)
     count, _ = tokens.delete()
     return count
+
+
+def _doctor_approved_email(*, user_id: int) -> None:
+    """Tell a new doctor they were approved (a mail server that is down is logged, and does
+    not undo the approval)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    user = User.objects.get(pk=user_id)
+    body = render_to_string(
+        "accounts/email/doctor_approved.txt",
+        {"user": user, "url": settings.SITE_URL.rstrip("/") + reverse("accounts:doctor_home")},
+    )
+    try:
+        send_mail(
+            f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are approved as a doctor",
+            body,
+            None,
+            [user.email],
+        )
+    except Exception:
+        log.warning("could not send the approval email to user %s", user_id, exc_info=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -35,6 +36,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         "accounts/profile.html",
         {
             "has_totp": has_totp(user),
+            "google_enabled": bool(settings.GOOGLE_CLIENT_ID and settings.GOOGLE_CLIENT_SECRET),
             "applications": user.doctor_applications.all()[:5],
             "form": form,
         },

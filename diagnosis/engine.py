@@ -26,11 +26,13 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
-# Only the light error types at import: the web process loads this module, and the engine's
-# signal code (SciPy) and TensorFlow load inside the functions that need them.
+# Only light modules at import (the class table, the error types): the web process loads
+# this module; the engine's signal code (SciPy) and TensorFlow load inside the functions.
+from diagnosis.ml.classes import CLASS_AAMI
 from diagnosis.ml.errors import InputError, TrainingCancelled
 
 __all__ = [
+    "CLASS_AAMI",
     "MAX_IMPORT_EXAMPLES",
     "TRACE_FS",
     "ImportItem",

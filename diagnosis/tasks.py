@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
-from diagnosis.services import analyses, sharing, training
+from diagnosis.services import analyses, sharing, training, your_data
 
 
 @shared_task(
@@ -64,3 +64,15 @@ def training_run(run_id: int) -> str:
     """Train a candidate model for a queued ``TrainingRun`` (one at a time: the training
     worker runs with concurrency 1)."""
     return training.training_execute(run_id=run_id)
+
+
+@shared_task(
+    name="diagnosis.tasks.delete_account",
+    ignore_result=True,
+    autoretry_for=(DatabaseError, OSError),
+    retry_backoff=30,
+    max_retries=5,
+)
+def delete_account(user_id: int) -> bool:
+    """Delete a closed account with every upload and file (queued when it is closed)."""
+    return your_data.account_delete(user_id=user_id)

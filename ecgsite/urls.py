@@ -12,6 +12,8 @@ admin.site.site_header = "ECG screening administration"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", views.favicon),
     path("about/", views.about, name="about"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from diagnosis.models import Analysis
+from diagnosis.models import SYMPTOMS, Analysis
 
 
 class AnalysisSerializer(serializers.ModelSerializer):
@@ -14,6 +16,18 @@ class AnalysisSerializer(serializers.ModelSerializer):
     file_name = serializers.CharField(source="recording.original_name", read_only=True)
     label_name = serializers.CharField(read_only=True)
     verdict_name = serializers.CharField(read_only=True)
+    symptoms = serializers.SerializerMethodField(
+        help_text="What the person felt when recording (codes)."
+    )
+    symptom_note = serializers.CharField(source="recording.symptom_note", read_only=True)
+    review = serializers.SerializerMethodField(
+        help_text="The latest doctor's review (null: not reviewed): the doctor's label, "
+        "per-beat corrections and note."
+    )
+    reviewed_result = serializers.SerializerMethodField(
+        help_text="`result` with the review applied (the labels people read); null when "
+        "there is no review. `result` stays the model's own output."
+    )
     url = serializers.HyperlinkedIdentityField(
         view_name="api:analysis-detail", lookup_field="id", read_only=True
     )
@@ -35,12 +49,39 @@ class AnalysisSerializer(serializers.ModelSerializer):
             "confidence",
             "model",
             "result",
+            "symptoms",
+            "symptom_note",
+            "review",
+            "reviewed_result",
             "error",
         ]
         read_only_fields = fields
 
     def get_error(self, analysis: Analysis) -> str | None:
         return analysis.error or None
+
+    def get_symptoms(self, analysis: Analysis) -> list[str]:
+        return analysis.recording.symptoms.split()
+
+    def get_review(self, analysis: Analysis) -> dict[str, Any] | None:
+        review = analysis.latest_review if analysis.status == "done" else None
+        if review is None:
+            return None
+        return {
+            "label": review.label,
+            "label_name": review.label_name,
+            "model_label": review.model_label,
+            "doctor": review.doctor.get_full_name(),
+            "reviewed": review.updated_at.isoformat(),
+            "beat_corrections": review.beat_corrections,
+            "note": review.note,
+        }
+
+    def get_reviewed_result(self, analysis: Analysis) -> dict[str, Any] | None:
+        from diagnosis.selectors.analyses import shown
+
+        view = shown(analysis)
+        return view.result if view.review is not None else None
 
 
 class UploadSerializer(serializers.Serializer):
@@ -58,3 +99,9 @@ class UploadSerializer(serializers.Serializer):
         max_value=10000,
         help_text="Sampling rate (Hz) for a CSV of bare samples.",
     )
+    symptoms = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(SYMPTOMS.items())),
+        required=False,
+        help_text="How the person felt when recording (send `symptoms` once per symptom).",
+    )
+    symptom_note = serializers.CharField(required=False, allow_blank=True, max_length=500)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,12 +36,25 @@ class AnalysisViewSet(
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self) -> Any:
-        analyses = Analysis.objects.visible_to(self.request.user).select_related(
-            "recording", "model_version"
+        analyses = (
+            Analysis.objects.visible_to(self.request.user)
+            .select_related("recording", "model_version")
+            .prefetch_related("reviews__doctor")
         )
         if self.action == "list":
             analyses = analyses.filter(recording__owner=cast(User, self.request.user))
         return analyses.order_by("-created_at")
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"], url_path="report.pdf")
+    def report_pdf(self, request: Request, id: str | None = None) -> HttpResponse:
+        """The PDF report of a finished analysis."""
+        from diagnosis import reports
+
+        analysis = self.get_object()
+        if analysis.status != "done":
+            raise Http404("The report is ready once the analysis is done.")
+        return HttpResponse(reports.report_pdf_cached(analysis), content_type="application/pdf")
 
     def get_object(self) -> Analysis:
         analysis = super().get_object()
@@ -58,6 +73,8 @@ class AnalysisViewSet(
                 owner=cast(User, request.user),
                 files=upload.validated_data["file"],
                 fs=upload.validated_data.get("fs"),
+                symptoms=upload.validated_data.get("symptoms") or [],
+                symptom_note=upload.validated_data.get("symptom_note") or "",
             )
         except uploads.QuotaExceeded as error:
             return Response({"file": [str(error)]}, status=status.HTTP_429_TOO_MANY_REQUESTS)

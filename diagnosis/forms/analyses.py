@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from diagnosis import findings
-from diagnosis.models import CLASS_NAMES
+from diagnosis.models import CLASS_NAMES, SYMPTOMS
 from diagnosis.services.uploads import ACCEPT_ATTRIBUTE
 
 
@@ -37,6 +37,27 @@ class UploadForm(forms.Form):
         min_value=50,
         max_value=10000,
     )
+    symptoms = forms.MultipleChoiceField(
+        label="How did you feel when you recorded? (optional)",
+        choices=list(SYMPTOMS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    symptom_note = forms.CharField(
+        label="In your own words (optional)", required=False, max_length=500
+    )
+
+
+class SymptomsForm(forms.Form):
+    """What the person felt, set or changed after the upload."""
+
+    symptoms = forms.MultipleChoiceField(
+        label="How did you feel when you recorded?",
+        choices=list(SYMPTOMS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    symptom_note = forms.CharField(label="In your own words", required=False, max_length=500)
 
 
 class HistoryFilterForm(forms.Form):
@@ -55,4 +76,9 @@ class HistoryFilterForm(forms.Form):
     )
     date_to = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
+    symptom = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any symptoms"), *SYMPTOMS.items()],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )

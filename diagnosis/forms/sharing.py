@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
+from diagnosis import reviewed
 from diagnosis.models import CLASS_NAMES
 from diagnosis.selectors.sharing import REVIEW_STATES
 
 CLASS_CHOICES = [(code, f"{code} · {name}") for code, name in CLASS_NAMES.items()]
+#: A beat may also be corrected to "noise" or "not a beat" (a false detection).
+BEAT_CHOICES = [*CLASS_CHOICES, *reviewed.NON_BEAT_CORRECTIONS.items()]
 
 
 class DoctorSearchForm(forms.Form):

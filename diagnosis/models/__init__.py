@@ -8,6 +8,7 @@
 
 from diagnosis.models.analyses import (
     CLASS_NAMES,
+    SYMPTOMS,
     Analysis,
     AnalysisQuerySet,
     InputKind,
@@ -32,6 +33,7 @@ from diagnosis.models.sharing import AccessLogEntry, AccessVia, Review, Share, V
 __all__ = [
     "CLASS_NAMES",
     "OPEN_RUN_STATUSES",
+    "SYMPTOMS",
     "AccessLogEntry",
     "AccessVia",
     "Analysis",

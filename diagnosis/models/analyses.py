@@ -55,6 +55,18 @@ class RecordingQuerySet(models.QuerySet["Recording"]):
         return self.filter(owner=user)
 
 
+#: What a person felt when they recorded (as Kardia and Apple ask), in plain words.
+SYMPTOMS = {
+    "none": "No symptoms",
+    "palpitations": "Palpitations (a racing, fluttering or pounding heart)",
+    "dizziness": "Dizziness or light-headedness",
+    "chest_pain": "Chest pain or pressure",
+    "short_breath": "Shortness of breath",
+    "tired": "Tiredness",
+    "other": "Something else",
+}
+
+
 class InputKind(models.TextChoices):
     BEAT_IMAGE = "beat_image", "Single-beat image"
     RECORD = "record", "ECG recording"
@@ -80,6 +92,10 @@ class Recording(models.Model):
     sha256 = models.CharField(max_length=64)
     # The rate the uploader typed for a CSV of bare samples (Hz): the worker reads with it.
     sampling_rate = models.FloatField(null=True, blank=True)
+    # How the person felt: SYMPTOMS codes separated by spaces (no code is part of another, so
+    # a substring filter finds one on every database), and their own words.
+    symptoms = models.CharField(max_length=200, blank=True)
+    symptom_note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RecordingQuerySet.as_manager()
@@ -90,6 +106,14 @@ class Recording(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name or self.id} ({self.get_kind_display()})"
+
+    @property
+    def symptom_codes(self) -> list[str]:
+        return self.symptoms.split()
+
+    @property
+    def symptom_names(self) -> list[str]:
+        return [SYMPTOMS[code] for code in self.symptoms.split() if code in SYMPTOMS]
 
     @property
     def is_picture(self) -> bool:
@@ -158,11 +182,19 @@ class AnalysisQuerySet(models.QuerySet["Analysis"]):
         return self.filter(recording__in=Recording.objects.visible_to(user))
 
     def matching(
-        self, *, label: str = "", verdict: str = "", date_from: Any = None, date_to: Any = None
+        self,
+        *,
+        label: str = "",
+        verdict: str = "",
+        date_from: Any = None,
+        date_to: Any = None,
+        symptom: str = "",
     ) -> AnalysisQuerySet:
-        """The filters lists offer: headline class, rhythm verdict and upload date range
-        (inclusive)."""
+        """The filters lists offer: headline class, rhythm verdict, upload date range
+        (inclusive) and a symptom felt."""
         analyses = self
+        if symptom:
+            analyses = analyses.filter(recording__symptoms__contains=symptom)
         if label:
             analyses = analyses.filter(label=label)
         if verdict:
@@ -236,6 +268,22 @@ class Analysis(models.Model):
     @property
     def label_name(self) -> str:
         return CLASS_NAMES.get(self.label, self.label)
+
+    @property
+    def latest_review(self) -> Any:
+        """The most recent doctor's review (reads prefetched ``reviews`` when there are)."""
+        reviews = sorted(self.reviews.all(), key=lambda review: review.updated_at, reverse=True)
+        return reviews[0] if reviews else None
+
+    @property
+    def shown_label(self) -> str:
+        """The headline class people read: the latest reviewing doctor's, else the model's."""
+        review = self.latest_review if self.status == Status.DONE else None
+        return review.label if review is not None else self.label
+
+    @property
+    def shown_label_name(self) -> str:
+        return CLASS_NAMES.get(self.shown_label, self.shown_label)
 
     @property
     def verdict_name(self) -> str:

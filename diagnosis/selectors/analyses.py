@@ -3,13 +3,14 @@ condition page a result links to."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from django.db.models import QuerySet
 
-from diagnosis import findings
-from diagnosis.models import Analysis, Status
+from diagnosis import events, findings, reviewed
+from diagnosis.models import CLASS_NAMES, SYMPTOMS, Analysis, Review, Status
 
 #: Longest trace window one request may ask for (seconds).
 MAX_TRACE_WINDOW_S = 60.0
@@ -22,6 +23,7 @@ def history(
     verdict: str = "",
     date_from: Any = None,
     date_to: Any = None,
+    symptom: str = "",
 ) -> QuerySet[Analysis]:
     """The user's own analyses, newest first, filtered by headline class and verdict."""
     analyses = (
@@ -30,7 +32,9 @@ def history(
         .select_related("recording", "model_version")
         .prefetch_related("reviews__doctor")
         .defer("result", "timings")
-        .matching(label=label, verdict=verdict, date_from=date_from, date_to=date_to)
+        .matching(
+            label=label, verdict=verdict, date_from=date_from, date_to=date_to, symptom=symptom
+        )
     )
     return analyses.order_by("-created_at")
 
@@ -69,7 +73,7 @@ def trace_window(analysis: Analysis, *, start_s: float, seconds: float) -> dict[
     a = int(start_s * TRACE_FS)
     start_s = a / TRACE_FS  # on the trace's sample grid, so values and beats line up
     b = int(min((start_s + seconds) * TRACE_FS, len(trace)))
-    result = analysis.result or {}
+    result = shown(analysis).result
     fs = float(result.get("fs") or TRACE_FS)
     end_s = start_s + seconds
     beats = [
@@ -117,3 +121,86 @@ def condition_for(analysis: Analysis) -> Any:
         if condition is not None:
             return condition
     return specialists.condition_for_class(analysis.label) if analysis.label else None
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a result page, report or list shows: the doctor's reading once there is a review
+    (the latest), else the model's."""
+
+    result: dict[str, Any]
+    label: str
+    confidence: float | None
+    review: Review | None
+
+    @property
+    def label_name(self) -> str:
+        return CLASS_NAMES.get(self.label, self.label)
+
+
+def shown(analysis: Analysis, *, model_only: bool = False) -> Shown:
+    """The result as people should read it: with the latest doctor's review applied, or the
+    model's own output (``model_only``, one click away on the page)."""
+    result = analysis.result or {}
+    review = None if model_only or analysis.status != Status.DONE else analysis.latest_review
+    if review is None:
+        return Shown(result, analysis.label, analysis.confidence, None)
+    applied = reviewed.apply_review(result, label=review.label, corrections=review.beat_corrections)
+    if applied.get("input") == "beat_image":
+        return Shown(applied, review.label, None, review)
+    counts = (applied.get("summary") or {}).get("counts") or {}
+    total = sum(counts.values())
+    share = round(counts.get(review.label, 0) / total, 4) if total else None
+    return Shown(applied, review.label, share, review)
+
+
+def result_context(analysis: Analysis, *, model_only: bool = False) -> dict[str, object]:
+    """Everything the result page, its live fragment and the report show: the doctor's
+    reading once reviewed (``model_only``: the model's own output)."""
+    view = shown(analysis, model_only=model_only)
+    result = view.result
+    metrics = (
+        analysis.model_version.class_metrics(
+            analysis.label, beat_picture=result.get("input") == "beat_image"
+        )
+        if analysis.model_version
+        else None
+    )
+    probabilities = result.get("probabilities") or {}
+    found = events.events(result)
+    return {
+        "analysis": analysis,
+        "shown": view,
+        "model_only": model_only,
+        "result": result,
+        "verdict": findings.verdict(result),
+        "emergency": findings.emergency(result),
+        "episodes": findings.listed_episodes(result),
+        "notes": findings.rhythm_notes(result),
+        "read_warnings": findings.read_warnings(result),
+        "metrics": metrics,
+        "probabilities": sorted(probabilities.items(), key=lambda kv: -kv[1]),
+        "summary": result.get("summary") or {},
+        "length_label": findings.duration_words(
+            float((result.get("summary") or {}).get("duration_s") or 0)
+        ),
+        "symptom_choices": list(SYMPTOMS.items()),
+        "events": found,
+        "events_json": [round(e.start_s, 3) for e in found],
+        "tachogram": events.tachogram(result),
+        "abnormal_times": events.abnormal_beat_times(result),
+        "condition": condition_for(analysis) if analysis.status == "done" else None,
+        "nearby": _nearby_specialists(analysis) if analysis.status == "done" else [],
+    }
+
+
+def _nearby_specialists(analysis: Analysis) -> list[object]:
+    """The three specialists nearest the patient's saved city (none saved: none shown)."""
+    from specialists import services as specialists
+
+    owner = analysis.recording.owner
+    if not owner.city:
+        return []
+    return list(
+        specialists.nearest_specialists_to_city(city=owner.city, country=owner.country or None)
+    )

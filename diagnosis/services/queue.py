@@ -13,6 +13,7 @@ from typing import Any
 CLASSIFY_ANALYSIS = "diagnosis.tasks.classify_analysis"
 SEND_REVIEW_EMAIL = "diagnosis.tasks.send_review_email"
 TRAINING_RUN = "diagnosis.tasks.training_run"
+DELETE_ACCOUNT = "diagnosis.tasks.delete_account"
 
 
 def task_send(name: str, *args: Any) -> None:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import DoctorProfile, User
+from diagnosis import reviewed
 from diagnosis.models import (
     CLASS_NAMES,
     Analysis,
@@ -83,8 +84,9 @@ def share_is_active(*, patient_id: Any, doctor: User) -> bool:
 # --- Reviews -----------------------------------------------------------------------------
 
 
-def _clean_label(label: str) -> str:
-    if label not in CLASS_NAMES:
+def _clean_label(label: str, *, beat: bool = False) -> str:
+    """A class code; for one beat also "not a beat" or "noise" (``reviewed``)."""
+    if label not in CLASS_NAMES and not (beat and label in reviewed.NON_BEAT_CORRECTIONS):
         raise ValidationError(f"Unknown class {label!r}.")
     return label
 
@@ -131,7 +133,7 @@ def review_submit(
         for sample, beat_label in beat_labels.items():
             if sample not in model_beats:
                 raise ValidationError(f"There is no beat at sample {sample}.")
-            beat_label = _clean_label(beat_label)
+            beat_label = _clean_label(beat_label, beat=True)
             if beat_label == model_beats[sample]:
                 corrections.pop(sample, None)
             else:
@@ -152,7 +154,10 @@ def review_submit(
     review.full_clean()
     review.save()
 
-    wanted: dict[int | None, str] = {s: c["label"] for s, c in corrections.items()}
+    # Training examples are beats of a class; "noise" and "not a beat" are not.
+    wanted: dict[int | None, str] = {
+        s: c["label"] for s, c in corrections.items() if c["label"] in CLASS_NAMES
+    }
     if label != analysis.label:
         wanted[None] = label
     _labeled_examples_sync(analysis=analysis, doctor=doctor, wanted=wanted)

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from diagnosis.engine import InputError, validate_upload
-from diagnosis.models import Analysis, Recording
+from diagnosis.models import SYMPTOMS, Analysis, Recording
 from diagnosis.services.analyses import analysis_enqueue_on_commit
 
 ACCEPTED_DESCRIPTION = (
@@ -165,7 +165,12 @@ class UploadOutcome:
 
 
 def recording_create(
-    *, owner: User, files: Sequence[UploadedFile], fs: float | None = None
+    *,
+    owner: User,
+    files: Sequence[UploadedFile],
+    fs: float | None = None,
+    symptoms: Sequence[str] = (),
+    symptom_note: str = "",
 ) -> UploadOutcome:
     """The one way an upload comes in (the page and the API call it): validate the file(s)
     by content, store them, and queue the analysis with every option the engine needs (the
@@ -179,9 +184,15 @@ def recording_create(
         QuotaExceeded: the person uploaded too much in the last hour or day.
     """
     _check_quota(owner)
+    felt = _symptoms(symptoms)
     upload = _prepare(files, fs=fs)
     try:
-        return _store(owner=owner, upload=upload, fs=fs)
+        outcome = _store(owner=owner, upload=upload, fs=fs)
+        if not outcome.duplicate and (felt or symptom_note.strip()):
+            recording_symptoms_set(
+                recording=outcome.analysis.recording, symptoms=felt, note=symptom_note
+            )
+        return outcome
     finally:
         upload.cleanup()
 
@@ -255,3 +266,21 @@ def recording_delete(*, recording: Recording) -> None:
                 storage.delete(name)
 
     transaction.on_commit(delete_files)
+
+
+def _symptoms(codes: Sequence[str]) -> list[str]:
+    unknown = [code for code in codes if code not in SYMPTOMS]
+    if unknown:
+        raise InputError(f"Unknown symptom {unknown[0]!r}.")
+    return list(dict.fromkeys(codes))
+
+
+def recording_symptoms_set(*, recording: Recording, symptoms: Sequence[str], note: str) -> None:
+    """What the person felt when they recorded (``SYMPTOMS`` codes and their own words);
+    "no symptoms" cannot go with a symptom."""
+    felt = _symptoms(symptoms)
+    if "none" in felt and len(felt) > 1:
+        raise InputError("Choose either no symptoms or the symptoms you felt, not both.")
+    recording.symptoms = " ".join(felt)
+    recording.symptom_note = note.strip()[:500]
+    recording.save(update_fields=["symptoms", "symptom_note"])

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from diagnosis.urls import analyses, curation, sharing
+from diagnosis.urls import analyses, curation, sharing, your_data
 
 app_name = "diagnosis"
 
-urlpatterns = [*analyses.urlpatterns, *sharing.urlpatterns, *curation.urlpatterns]
+urlpatterns = [
+    *analyses.urlpatterns,
+    *sharing.urlpatterns,
+    *curation.urlpatterns,
+    *your_data.urlpatterns,
+]

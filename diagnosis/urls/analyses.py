@@ -14,6 +14,8 @@ urlpatterns = [
     path("<uuid:analysis_id>/trace.json", views.trace, name="trace"),
     path("<uuid:analysis_id>/file/", views.recording_file, name="file"),
     path("<uuid:analysis_id>/report/", views.report, name="report"),
+    path("<uuid:analysis_id>/report.pdf", views.report_pdf, name="report_pdf"),
     path("<uuid:analysis_id>/delete/", views.delete, name="delete"),
     path("<uuid:analysis_id>/rerun/", views.rerun, name="rerun"),
+    path("<uuid:analysis_id>/symptoms/", views.symptoms, name="symptoms"),
 ]

@@ -13,12 +13,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import AuthenticatedHttpRequest
-from diagnosis import findings
+from diagnosis import reports
 from diagnosis.engine import InputError
-from diagnosis.forms.analyses import HistoryFilterForm, UploadForm
+from diagnosis.forms.analyses import HistoryFilterForm, SymptomsForm, UploadForm
 from diagnosis.models import Analysis, Recording
 from diagnosis.selectors import analyses as selectors
 from diagnosis.services import access_log, analyses, uploads
+
+
+def _own_analysis(request: AuthenticatedHttpRequest, analysis_id: object) -> Analysis:
+    """An analysis of the person's own upload, for what only its owner may do (anyone
+    else's, even one they may see: 404)."""
+    return get_object_or_404(
+        Analysis.objects.visible_to(request.user).filter(recording__owner=request.user),
+        id=analysis_id,
+    )
 
 
 def _analysis_for(request: HttpRequest, analysis_id: object) -> Analysis:
@@ -35,45 +44,6 @@ def _analysis_for(request: HttpRequest, analysis_id: object) -> Analysis:
     return analysis
 
 
-def result_context(analysis: Analysis) -> dict[str, object]:
-    """Everything the result page, its live fragment and the report show."""
-    result = analysis.result or {}
-    metrics = (
-        analysis.model_version.class_metrics(
-            analysis.label, beat_picture=result.get("input") == "beat_image"
-        )
-        if analysis.model_version
-        else None
-    )
-    probabilities = result.get("probabilities") or {}
-    return {
-        "analysis": analysis,
-        "result": result,
-        "verdict": findings.verdict(result),
-        "emergency": findings.emergency(result),
-        "episodes": findings.listed_episodes(result),
-        "notes": findings.rhythm_notes(result),
-        "read_warnings": findings.read_warnings(result),
-        "metrics": metrics,
-        "probabilities": sorted(probabilities.items(), key=lambda kv: -kv[1]),
-        "summary": result.get("summary") or {},
-        "condition": selectors.condition_for(analysis) if analysis.status == "done" else None,
-        "nearby": _nearby_specialists(analysis) if analysis.status == "done" else [],
-    }
-
-
-def _nearby_specialists(analysis: Analysis) -> list[object]:
-    """The three specialists nearest the patient's saved city (none saved: none shown)."""
-    from specialists import services as specialists
-
-    owner = analysis.recording.owner
-    if not owner.city:
-        return []
-    return list(
-        specialists.nearest_specialists_to_city(city=owner.city, country=owner.country or None)
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -81,7 +51,11 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             outcome = uploads.recording_create(
-                owner=request.user, files=form.cleaned_data["file"], fs=form.cleaned_data["fs"]
+                owner=request.user,
+                files=form.cleaned_data["file"],
+                fs=form.cleaned_data["fs"],
+                symptoms=form.cleaned_data["symptoms"],
+                symptom_note=form.cleaned_data["symptom_note"],
             )
         except InputError as error:
             form.add_error("file", str(error))
@@ -110,7 +84,10 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def result(request: HttpRequest, analysis_id: object) -> HttpResponse:
     analysis = _analysis_for(request, analysis_id)
-    return render(request, "diagnosis/result.html", result_context(analysis))
+    model_only = request.GET.get("model") == "1"
+    return render(
+        request, "diagnosis/result.html", selectors.result_context(analysis, model_only=model_only)
+    )
 
 
 @login_required
@@ -118,7 +95,12 @@ def result(request: HttpRequest, analysis_id: object) -> HttpResponse:
 def result_status(request: HttpRequest, analysis_id: object) -> HttpResponse:
     """The htmx fragment the result page polls until the analysis is finished."""
     analysis = _analysis_for(request, analysis_id)
-    return render(request, "diagnosis/_result_body.html", result_context(analysis))
+    model_only = request.GET.get("model") == "1"
+    return render(
+        request,
+        "diagnosis/_result_body.html",
+        selectors.result_context(analysis, model_only=model_only),
+    )
 
 
 @login_required
@@ -168,6 +150,7 @@ def history(request: HttpRequest) -> HttpResponse:
         verdict=filters.get("verdict") or "",
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
+        symptom=filters.get("symptom") or "",
     )
     page = Paginator(analyses, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -198,13 +181,43 @@ def delete(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpRespon
 
 
 @login_required
+@require_GET
+def report_pdf(request: HttpRequest, analysis_id: object) -> HttpResponse:
+    analysis = _analysis_for(request, analysis_id)
+    if analysis.status != "done":
+        raise Http404("The report is ready once the analysis is done.")
+    response = HttpResponse(reports.report_pdf_cached(analysis), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="ecg-report-{analysis.created_at:%Y%m%d}.pdf"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def symptoms(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpResponse:
+    """The owner says (or changes) how they felt when they recorded."""
+    analysis = _own_analysis(request, analysis_id)
+    form = SymptomsForm(request.POST)
+    if form.is_valid():
+        try:
+            uploads.recording_symptoms_set(
+                recording=analysis.recording,
+                symptoms=form.cleaned_data["symptoms"],
+                note=form.cleaned_data["symptom_note"],
+            )
+        except InputError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Saved how you felt.")
+    return redirect("diagnosis:result", analysis_id=analysis.id)
+
+
+@login_required
 @require_POST
 def rerun(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpResponse:
     """Only the owner asks for a new analysis of their upload."""
-    analysis = get_object_or_404(
-        Analysis.objects.visible_to(request.user).filter(recording__owner=request.user),
-        id=analysis_id,
-    )
+    analysis = _own_analysis(request, analysis_id)
     fresh = analyses.analysis_rerun(analysis=analysis)
     return redirect("diagnosis:result", analysis_id=fresh.id)
 
@@ -213,4 +226,4 @@ def rerun(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpRespons
 @require_GET
 def report(request: HttpRequest, analysis_id: object) -> HttpResponse:
     analysis = _analysis_for(request, analysis_id)
-    return render(request, "diagnosis/report.html", result_context(analysis))
+    return render(request, "diagnosis/report.html", selectors.result_context(analysis))

@@ -23,7 +23,7 @@ from accounts.permissions import (
 )
 from accounts.services import doctor_invitation_code_regenerate
 from diagnosis.forms.sharing import (
-    CLASS_CHOICES,
+    BEAT_CHOICES,
     DoctorSearchForm,
     InvitationCodeForm,
     QueueFilterForm,
@@ -224,7 +224,7 @@ def review(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpRespon
             "mine": mine,
             "record": record,
             "window": window,
-            "class_choices": CLASS_CHOICES,
+            "class_choices": BEAT_CHOICES,
             "class_names": CLASS_NAMES,
         },
         status=400 if form.errors else 200,

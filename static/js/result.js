@@ -135,7 +135,23 @@
         load();
       });
     });
-    // The episode list under the verdict pages the trace to where each episode starts.
+    // Next / previous event (or abnormal beat): the first one after (or before) the middle
+    // of the window in view, shown from a second before it.
+    var targets = { events: readJSON(root, "events-data") || [], abnormal: readJSON(root, "abnormal-data") || [] };
+    card.querySelectorAll("[data-trace-step]").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var times = targets[btn.dataset.traceStep];
+        var here = state.start + 1;
+        var forward = Number(btn.dataset.direction) > 0;
+        var next = forward
+          ? times.find(function (t) { return t > here + 0.05; })
+          : times.slice().reverse().find(function (t) { return t < here - 0.05; });
+        if (next === undefined) return;
+        state.start = Math.max(0, next - 1);
+        load();
+      });
+    });
+    // The episode and event lists page the trace to where each one starts.
     var scope = canvas.closest("#result-body") || document;
     scope.querySelectorAll("[data-trace-jump]").forEach(function (link) {
       link.addEventListener("click", function (event) {
@@ -156,7 +172,7 @@
     canvas.dataset.ready = "1";
     new Chart(canvas, {
       type: "line",
-      data: { labels: data.map(function (d) { return d.date.slice(0, 10); }),
+      data: { labels: data.map(function (d) { return d.date.slice(0, 16).replace("T", " "); }),
               datasets: [
                 { label: "PVC burden %", data: data.map(function (d) { return d.PVC * 100; }), borderColor: COLORS.PVC },
                 { label: "APC burden %", data: data.map(function (d) { return d.APC * 100; }), borderColor: COLORS.APC }] },
@@ -164,6 +180,21 @@
     });
   }
 
-  function init(root) { probabilities(root); trace(root); trend(root); }
+  function tachogram(root) {
+    var canvas = root.querySelector("#tachogram-chart");
+    var data = readJSON(root, "tachogram-data");
+    if (!canvas || !data || canvas.dataset.ready) return;
+    canvas.dataset.ready = "1";
+    new Chart(canvas, {
+      type: "line",
+      data: { datasets: [{ data: data.map(function (d) { return { x: d.t / 60, y: d.bpm }; }),
+                           borderColor: "#9b1c31", borderWidth: 1.5, pointRadius: 0, label: "bpm" }] },
+      options: { maintainAspectRatio: false, animation: false, parsing: false,
+                 plugins: { legend: { display: false } },
+                 scales: { x: { type: "linear", title: { display: true, text: "minutes" } },
+                           y: { title: { display: true, text: "beats per minute" } } } }
+    });
+  }
+  function init(root) { probabilities(root); trace(root); trend(root); tachogram(root); }
   if (window.htmx) { htmx.onLoad(init); } else { document.addEventListener("DOMContentLoaded", function () { init(document); }); }
 })();

@@ -149,3 +149,26 @@ def test_the_django_admin_login_goes_through_the_site_login(client):
     response = client.get(reverse("admin:login"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
+
+
+def test_an_approved_doctor_is_told_by_email(
+    patient, administrator, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from accounts import services
+
+    application = services.doctor_application_submit(
+        user=patient,
+        full_name="Dr Daniel Okafor",
+        licence_number="GMC 1234567",
+        specialty="cardiology",
+        workplace="St Elsewhere",
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.doctor_application_approve(application=application, decided_by=administrator)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [patient.email] and "approved as a doctor" in message.subject
+    assert "two-factor" in message.body and "/account/doctor/" in message.body

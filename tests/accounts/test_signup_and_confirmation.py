@@ -61,7 +61,7 @@ def test_confirm_link_then_login_works(client):
         reverse("account_login"), {"login": "new.patient@example.org", "password": PASSWORD}
     )
     assert response.status_code == 302
-    assert response.url == reverse("accounts:profile")
+    assert response.url == reverse("diagnosis:upload")  # a patient lands on the upload page
     page = client.get(reverse("accounts:profile"))
     assert page.status_code == 200
     assert b"new.patient@example.org" in page.content
@@ -126,3 +126,12 @@ def test_logout_ends_the_session(client, patient):
     client.force_login(patient)
     client.post(reverse("account_logout"))
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_title_is_not_a_first_name():
+    from accounts.models import User
+
+    assert User(full_name="Dr Daniel Okafor", email="d@example.org").get_short_name() == "Daniel"
+    assert User(full_name="Prof. Ada Byron", email="a@example.org").get_short_name() == "Ada"
+    assert User(full_name="", email="x@example.org").get_short_name() == "x@example.org"

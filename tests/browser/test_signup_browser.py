@@ -45,7 +45,9 @@ def test_sign_up_confirm_and_log_in(live_server, chromium, screenshot, viewport)
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r".*/account/profile/$"))
+    # A patient lands on the upload page (what they came for).
+    page.wait_for_url(re.compile(r".*/analyses/upload/$"))
+    page.goto(live_server.url + "/account/profile/")
     assert email in page.content()
     if viewport == "phone":
         # The menu collapses behind the toggler on a phone and opens on tap.

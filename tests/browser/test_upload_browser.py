@@ -18,7 +18,7 @@ def log_in(page, base_url: str, email: str) -> None:
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r".*/account/profile/$"))
+    page.wait_for_url(re.compile(r".*/(analyses/upload|analyses/doctor|account/profile)/$"))
 
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])

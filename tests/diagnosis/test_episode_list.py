@@ -93,7 +93,7 @@ def test_a_long_list_of_episodes_folds_after_twelve(client, patient):
     shown = page.split('id="episode-list"')[1].split("</ul>")[0]
     assert shown.count('class="episode"') == 12
     assert "3 more</summary>" in page
-    assert page.count("data-trace-jump=") == 15
+    assert page.count('class="episode-link" data-trace-jump=') == 15  # the events list has its own
 
 
 def test_a_trace_window_starts_on_the_trace_samples_so_beats_line_up(client, patient):

@@ -59,3 +59,8 @@ def test_500_page_renders_without_a_request_context(rf):
     response = server_error(rf.get("/"))
     assert response.status_code == 500
     assert b"Nothing you uploaded has been lost" in response.content
+
+
+def test_the_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url.endswith(".svg")
