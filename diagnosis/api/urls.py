@@ -6,16 +6,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
-from diagnosis.api import views
+from diagnosis.api import sharing, views
 
 app_name = "api"
 
 router = SimpleRouter()
 router.register("analyses", views.AnalysisViewSet, basename="analysis")
+router.register("shares", sharing.ShareViewSet, basename="share")
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
     path("auth/tokens/", accounts_api.TokensView.as_view(), name="tokens"),
+    path("reviews/queue/", sharing.ReviewQueueView.as_view(), name="review-queue"),
+    path("analyses/<uuid:id>/review/", sharing.ReviewView.as_view(), name="analysis-review"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The Swagger UI page starts itself with an inline script: allowed on this page only.
     path(
