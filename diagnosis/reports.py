@@ -167,7 +167,7 @@ def report_pdf_cached(analysis: Analysis) -> bytes:
 
     from diagnosis.selectors.analyses import result_context
 
-    review = analysis.latest_review if analysis.status == "done" else None
+    review = analysis.latest_review
     stamp = f"{review.updated_at:%Y%m%d%H%M%S%f}" if review else "model"
     name = f"reports/{analysis.recording.owner_id}/{analysis.id}-{stamp}.pdf"
     if default_storage.exists(name):

@@ -64,7 +64,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
         return analysis.recording.symptoms.split()
 
     def get_review(self, analysis: Analysis) -> dict[str, Any] | None:
-        review = analysis.latest_review if analysis.status == "done" else None
+        review = analysis.latest_review
         if review is None:
             return None
         return {

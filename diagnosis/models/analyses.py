@@ -271,14 +271,17 @@ class Analysis(models.Model):
 
     @property
     def latest_review(self) -> Any:
-        """The most recent doctor's review (reads prefetched ``reviews`` when there are)."""
+        """The most recent doctor's review of a finished analysis, the one people read
+        (reads prefetched ``reviews`` when there are); ``None`` when there is none."""
+        if self.status != Status.DONE:
+            return None
         reviews = sorted(self.reviews.all(), key=lambda review: review.updated_at, reverse=True)
         return reviews[0] if reviews else None
 
     @property
     def shown_label(self) -> str:
         """The headline class people read: the latest reviewing doctor's, else the model's."""
-        review = self.latest_review if self.status == Status.DONE else None
+        review = self.latest_review
         return review.label if review is not None else self.label
 
     @property

@@ -142,7 +142,7 @@ def shown(analysis: Analysis, *, model_only: bool = False) -> Shown:
     """The result as people should read it: with the latest doctor's review applied, or the
     model's own output (``model_only``, one click away on the page)."""
     result = analysis.result or {}
-    review = None if model_only or analysis.status != Status.DONE else analysis.latest_review
+    review = None if model_only else analysis.latest_review
     if review is None:
         return Shown(result, analysis.label, analysis.confidence, None)
     applied = reviewed.apply_review(result, label=review.label, corrections=review.beat_corrections)
