@@ -159,6 +159,23 @@ def report_pdf(analysis: Analysis, context: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
+def report_folder(analysis: Analysis) -> str:
+    return f"reports/{analysis.recording.owner_id}"
+
+
+def report_files(analysis: Analysis) -> list[str]:
+    """Every cached PDF of an analysis (one per review it had), for deleting with it."""
+    from django.core.files.storage import default_storage
+
+    folder = report_folder(analysis)
+    if not default_storage.exists(folder):
+        return []
+    prefix = f"{analysis.id}-"
+    return [
+        f"{folder}/{name}" for name in default_storage.listdir(folder)[1] if name.startswith(prefix)
+    ]
+
+
 def report_pdf_cached(analysis: Analysis) -> bytes:
     """The PDF report, made once per analysis and review (kept in storage: a doctor's new
     review makes a new one)."""
@@ -169,7 +186,7 @@ def report_pdf_cached(analysis: Analysis) -> bytes:
 
     review = analysis.latest_review
     stamp = f"{review.updated_at:%Y%m%d%H%M%S%f}" if review else "model"
-    name = f"reports/{analysis.recording.owner_id}/{analysis.id}-{stamp}.pdf"
+    name = f"{report_folder(analysis)}/{analysis.id}-{stamp}.pdf"
     if default_storage.exists(name):
         with default_storage.open(name, "rb") as handle:
             return bytes(handle.read())

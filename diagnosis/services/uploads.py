@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from diagnosis import reports
 from diagnosis.engine import InputError, validate_upload
 from diagnosis.models import SYMPTOMS, Analysis, Recording
 from diagnosis.services.analyses import analysis_enqueue_on_commit
@@ -255,8 +256,10 @@ def _store(*, owner: User, upload: PreparedUpload, fs: float | None) -> UploadOu
 
 @transaction.atomic
 def recording_delete(*, recording: Recording) -> None:
-    """Delete a recording, its analyses and every stored file."""
-    names = [recording.file.name] + [a.trace.name for a in recording.analyses.all() if a.trace]
+    """Delete a recording, its analyses and every stored file (the upload, traces, PDFs)."""
+    analyses = list(recording.analyses.all())
+    names = [recording.file.name] + [a.trace.name for a in analyses if a.trace]
+    names += [name for a in analyses for name in reports.report_files(a)]
     storage = recording.file.storage
     recording.delete()
 

@@ -132,12 +132,6 @@ def account_delete(*, user_id: int) -> bool:
     recordings = list(Recording.objects.filter(owner=user))
     for recording in recordings:
         uploads.recording_delete(recording=recording)
-    from django.core.files.storage import default_storage
-
-    folder = f"reports/{user_id}"
-    if default_storage.exists(folder):
-        for name in default_storage.listdir(folder)[1]:
-            default_storage.delete(f"{folder}/{name}")
     audit_log(
         actor=None,
         action="account.delete",

@@ -70,3 +70,20 @@ def test_the_pdf_is_the_owners_only_and_in_the_api(client, patient, other_patien
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     api.force_authenticate(other_patient)
     assert api.get(f"/api/v1/analyses/{analysis.id}/report.pdf/").status_code == 404
+
+
+def test_deleting_the_upload_deletes_its_pdf_reports(
+    client, patient, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    from diagnosis import reports
+
+    analysis = record_analysis(patient, record_result(duration_s=10.0), with_trace=True)
+    client.force_login(patient)
+    assert client.get(f"/analyses/{analysis.id}/report.pdf").status_code == 200
+    (name,) = reports.report_files(analysis)
+    assert default_storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/analyses/{analysis.id}/delete/")
+    assert not default_storage.exists(name)
