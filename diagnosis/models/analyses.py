@@ -50,9 +50,15 @@ class RecordingQuerySet(models.QuerySet["Recording"]):
         if user.is_administrator:
             return self.all()
         if user.is_doctor:
-            sharing = Share.objects.active_for(user).values("patient_id")
-            return self.filter(Q(owner=user) | Q(owner__in=sharing))
+            return self.filter(Q(owner=user) | Share.objects.recordings_shared_q(user))
         return self.filter(owner=user)
+
+    def shared_with(self, doctor: Any) -> RecordingQuerySet:
+        """Other people's recordings ``doctor`` may see now through a share (all of a
+        patient's, or the one of a shared result), whatever ``visible_to`` adds."""
+        from diagnosis.models.sharing import Share
+
+        return self.filter(Share.objects.recordings_shared_q(doctor)).exclude(owner=doctor)
 
 
 #: What a person felt when they recorded (as Kardia and Apple ask), in plain words.
@@ -180,6 +186,11 @@ class AnalysisQuerySet(models.QuerySet["Analysis"]):
     def visible_to(self, user: Any) -> AnalysisQuerySet:
         """The one access rule for analyses: follows the recording's rule."""
         return self.filter(recording__in=Recording.objects.visible_to(user))
+
+    def shared_with(self, doctor: Any) -> AnalysisQuerySet:
+        """Analyses of other people that ``doctor`` may see and review now: what the
+        doctor's queue, review page and review API start from."""
+        return self.visible_to(doctor).filter(recording__in=Recording.objects.shared_with(doctor))
 
     def matching(
         self,

@@ -3,30 +3,54 @@ and the access log of who else looked at a patient's data."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
+from django.utils import timezone
 
 from accounts.models import Role
 from diagnosis.models.analyses import CLASS_NAMES
 
+#: How long a patient can share for: a choice on the page and in the API.
+SHARE_DURATIONS = {
+    "7d": ("7 days", timedelta(days=7)),
+    "30d": ("30 days", timedelta(days=30)),
+    "revoked": ("Until I stop sharing", None),
+}
+
 
 class ShareQuerySet(models.QuerySet["Share"]):
-    def active(self) -> ShareQuerySet:
+    def open(self) -> ShareQuerySet:
+        """Not revoked, whether or not its time has run out."""
         return self.filter(revoked_at__isnull=True)
+
+    def active(self) -> ShareQuerySet:
+        """Not revoked and not expired, checked against the database clock at query time."""
+        return self.open().filter(Q(expires_at__isnull=True) | Q(expires_at__gt=Now()))
 
     def active_for(self, doctor: Any) -> ShareQuerySet:
         """The one rule for "this doctor may see this patient's data now"."""
         return self.active().filter(doctor=doctor)
 
+    def recordings_shared_q(self, doctor: Any) -> Q:
+        """A filter on recordings: those ``doctor`` may see now through a share, every
+        recording of a patient sharing all, or the recording of a shared result."""
+        shares = self.active_for(doctor)
+        return Q(owner__in=shares.filter(analysis__isnull=True).values("patient_id")) | Q(
+            pk__in=shares.filter(analysis__isnull=False).values("analysis__recording_id")
+        )
+
 
 class Share(models.Model):
-    """A patient lets a doctor see their whole history until they revoke it.
+    """A patient lets a doctor see their whole history (``analysis`` empty) or one result,
+    until a time (``expires_at``) or until they revoke it.
 
-    Access follows ``revoked_at`` directly (``visible_to`` reads it on every request), so a
-    revoked share closes the doctor's access at once.
+    Access follows ``revoked_at`` and ``expires_at`` directly (``visible_to`` reads them on
+    every request), so a revoked or expired share closes the doctor's access at once.
     """
 
     patient = models.ForeignKey(
@@ -35,7 +59,12 @@ class Share(models.Model):
     doctor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares_received"
     )
+    # One result only; empty: every upload, past and future.
+    analysis = models.ForeignKey(
+        "diagnosis.Analysis", on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # empty: until revoked
     revoked_at = models.DateTimeField(null=True, blank=True)
     # The doctor's digest has announced this patient's uploads up to here.
     digest_sent_until = models.DateTimeField(null=True, blank=True)
@@ -45,20 +74,32 @@ class Share(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # An expired share is closed (``revoked_at`` set) before a new one is opened.
             models.UniqueConstraint(
                 fields=["patient", "doctor"],
-                condition=Q(revoked_at__isnull=True),
-                name="one_active_share_per_patient_and_doctor",
-            )
+                condition=Q(revoked_at__isnull=True, analysis__isnull=True),
+                name="one_open_share_of_all_per_patient_and_doctor",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "doctor", "analysis"],
+                condition=Q(revoked_at__isnull=True, analysis__isnull=False),
+                name="one_open_share_of_a_result_per_patient_and_doctor",
+            ),
         ]
 
     def __str__(self) -> str:
-        state = "revoked" if self.revoked_at else "active"
-        return f"{self.patient} -> {self.doctor} ({state})"
+        state = "active" if self.is_active else "ended"
+        return f"{self.patient} -> {self.doctor} ({self.scope_text}, {state})"
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )
+
+    @property
+    def scope_text(self) -> str:
+        return "all results" if self.analysis_id is None else "one result"
 
 
 class Verdict(models.TextChoices):
