@@ -1,7 +1,7 @@
 """API for sharing and reviews: the same services, role gates and access rules as the pages.
 
-- ``/api/v1/shares/``: a patient lists, creates (doctor id or invitation code) and revokes
-  their shares.
+- ``/api/v1/shares/``: a patient lists, creates (doctor id or invitation code; all results
+  or one, for 7 days, 30 days or until revoked) and revokes their shares.
 - ``/api/v1/reviews/queue/``: a doctor's analyses to review (patients sharing with them).
 - ``/api/v1/analyses/<id>/review/``: a doctor submits or updates their review (label, note,
   per-beat corrections) of a shared analysis.
@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from accounts.models import Role, User
 from accounts.permissions import RolePermission
 from diagnosis.api.serializers import AnalysisSerializer
-from diagnosis.models import AccessVia, Analysis, Share
+from diagnosis.models import SHARE_DURATIONS, AccessVia, Analysis, Share
 from diagnosis.selectors import sharing as sharing_selectors
 from diagnosis.services import access_log
 from diagnosis.services import sharing as sharing_services
@@ -42,11 +42,33 @@ class ShareSerializer(serializers.ModelSerializer):
         queryset=User.objects.approved_doctors(), required=False, allow_null=True
     )
     invitation_code = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    analysis = serializers.UUIDField(
+        source="analysis_id",
+        required=False,
+        allow_null=True,
+        help_text="Share this one result (one of yours); empty: all results, also later ones.",
+    )
+    duration = serializers.ChoiceField(
+        choices=list(SHARE_DURATIONS),
+        default="revoked",
+        write_only=True,
+        help_text="How long the doctor may see it: 7d, 30d, or until revoked.",
+    )
 
     class Meta:
         model = Share
-        fields = ["id", "doctor", "doctor_name", "invitation_code", "created_at", "revoked_at"]
-        read_only_fields = ["id", "doctor_name", "created_at", "revoked_at"]
+        fields = [
+            "id",
+            "doctor",
+            "doctor_name",
+            "invitation_code",
+            "analysis",
+            "duration",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+        ]
+        read_only_fields = ["id", "doctor_name", "created_at", "expires_at", "revoked_at"]
 
 
 class ShareViewSet(
@@ -66,13 +88,22 @@ class ShareViewSet(
         return sharing_selectors.shares_of_patient(cast(User, self.request.user))
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        patient = cast(User, request.user)
         data = ShareSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        analysis_id = data.validated_data.get("analysis_id")
+        analysis = (
+            get_object_or_404(Analysis.objects.filter(recording__owner=patient), id=analysis_id)
+            if analysis_id
+            else None
+        )
         try:
             share = sharing_services.share_create(
-                patient=cast(User, request.user),
+                patient=patient,
                 doctor=data.validated_data.get("doctor"),
                 invitation_code=data.validated_data.get("invitation_code", ""),
+                analysis=analysis,
+                duration=data.validated_data["duration"],
             )
         except ValidationError as error:
             return Response({"detail": " ".join(error.messages)}, status=400)
@@ -97,7 +128,7 @@ class QueueItemSerializer(serializers.ModelSerializer):
 
 
 class ReviewQueueView(APIView):
-    """The analyses of patients sharing with the doctor, not yet reviewed by them first."""
+    """The analyses shared with the doctor, those not yet reviewed by them first."""
 
     permission_classes = [DoctorOnly]
 
@@ -127,12 +158,7 @@ class ReviewView(APIView):
     @extend_schema(request=ReviewSerializer, responses={200: AnalysisSerializer})
     def post(self, request: Request, id: str) -> Response:
         doctor = cast(User, request.user)
-        analysis = get_object_or_404(
-            Analysis.objects.visible_to(doctor)
-            .filter(recording__owner__in=Share.objects.active_for(doctor).values("patient_id"))
-            .exclude(recording__owner=doctor),
-            id=id,
-        )
+        analysis = get_object_or_404(Analysis.objects.shared_with(doctor), id=id)
         access_log.access_log_record(viewer=doctor, analysis=analysis, via=AccessVia.API)
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from diagnosis import reviewed
-from diagnosis.models import CLASS_NAMES
+from diagnosis.models import CLASS_NAMES, SHARE_DURATIONS
 from diagnosis.selectors.sharing import REVIEW_STATES
 
 CLASS_CHOICES = [(code, f"{code} · {name}") for code, name in CLASS_NAMES.items()]
@@ -30,6 +30,46 @@ class InvitationCodeForm(forms.Form):
             attrs={"class": "form-control", "autocomplete": "off", "spellcheck": "false"}
         ),
     )
+
+
+class ShareForm(forms.Form):
+    """What to share with the chosen doctor (by id or invitation code), and for how long."""
+
+    doctor = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    code = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
+    analysis = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    scope = forms.ChoiceField(
+        label="What to share",
+        choices=[
+            ("all", "All my results, including the ones I upload later"),
+            ("one", "Only this result"),
+        ],
+        initial="all",
+        required=False,  # missing: all
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    duration = forms.ChoiceField(
+        label="For how long",
+        choices=[(key, label) for key, (label, _) in SHARE_DURATIONS.items()],
+        initial="revoked",
+        required=False,  # missing: until revoked
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, *args: object, one_result: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if not one_result:  # "Only this result" needs a result
+            self.fields["scope"].choices = self.fields["scope"].choices[:1]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not data.get("doctor") and not data.get("code"):
+            raise forms.ValidationError("Choose a doctor, or enter their invitation code.")
+        data["scope"] = data.get("scope") or "all"
+        data["duration"] = data.get("duration") or "revoked"
+        if data["scope"] == "one" and not data.get("analysis"):
+            raise forms.ValidationError("Choose the result to share.")
+        return data
 
 
 class QueueFilterForm(forms.Form):

@@ -28,11 +28,19 @@ from diagnosis.models.curation import (
     RunStatus,
     TrainingRun,
 )
-from diagnosis.models.sharing import AccessLogEntry, AccessVia, Review, Share, Verdict
+from diagnosis.models.sharing import (
+    SHARE_DURATIONS,
+    AccessLogEntry,
+    AccessVia,
+    Review,
+    Share,
+    Verdict,
+)
 
 __all__ = [
     "CLASS_NAMES",
     "OPEN_RUN_STATUSES",
+    "SHARE_DURATIONS",
     "SYMPTOMS",
     "AccessLogEntry",
     "AccessVia",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from accounts.models import Specialty, User
 from diagnosis.models import (
@@ -40,17 +40,20 @@ def approved_doctors_search(query: str, *, limit: int = 20) -> QuerySet[User]:
 
 
 def shares_of_patient(patient: User) -> QuerySet[Share]:
+    """A patient's active shares: every result first, then single results."""
     return (
         Share.objects.active()
         .filter(patient=patient)
-        .select_related("doctor", "doctor__doctor_profile")
+        .select_related("doctor", "doctor__doctor_profile", "analysis")
+        .order_by(F("analysis").asc(nulls_first=True), "-created_at")
     )
 
 
 def shares_with_doctor(doctor: User) -> list[Share]:
-    """Active shares to ``doctor``; each carries ``waiting``: how many of that patient's
-    analyses wait for this doctor's review."""
-    waiting = dict(
+    """Active shares to ``doctor``, by patient; each carries ``waiting``: how many of the
+    analyses it shares wait for this doctor's review."""
+    waiting_ids = set(review_queue(doctor, state="waiting").values_list("id", flat=True))
+    waiting_by_patient = dict(
         review_queue(doctor, state="waiting")
         .order_by()
         .values_list("recording__owner_id")
@@ -59,11 +62,15 @@ def shares_with_doctor(doctor: User) -> list[Share]:
     )
     shares = list(
         Share.objects.active_for(doctor)
-        .select_related("patient")
-        .order_by("patient__full_name", "patient__email")
+        .select_related("patient", "analysis")
+        .order_by("patient__full_name", "patient__email", F("analysis").asc(nulls_first=True))
     )
     for share in shares:
-        share.waiting = waiting.get(share.patient_id, 0)  # type: ignore[attr-defined]
+        share.waiting = (  # type: ignore[attr-defined]
+            waiting_by_patient.get(share.patient_id, 0)
+            if share.analysis_id is None
+            else int(share.analysis_id in waiting_ids)
+        )
     return shares
 
 
@@ -76,15 +83,12 @@ def review_queue(
     date_to: Any = None,
     state: str = "waiting",
 ) -> QuerySet[Analysis]:
-    """Analyses of patients sharing with ``doctor``: those this doctor has not reviewed
-    first, newest first within each group."""
-    sharing = Share.objects.active_for(doctor).values("patient_id")
+    """Analyses shared with ``doctor``: those this doctor has not reviewed first, newest
+    first within each group."""
     mine = Review.objects.filter(analysis=OuterRef("pk"), doctor=doctor)
     analyses = (
-        Analysis.objects.visible_to(doctor)
+        Analysis.objects.shared_with(doctor)
         .matching(label=label, date_from=date_from, date_to=date_to)
-        .filter(recording__owner__in=sharing)
-        .exclude(recording__owner=doctor)
         .annotate(reviewed=Exists(mine))
         .select_related("recording", "recording__owner")
         .defer("result", "timings")

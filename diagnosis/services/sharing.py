@@ -10,12 +10,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import DoctorProfile, User
 from diagnosis import reviewed
 from diagnosis.models import (
     CLASS_NAMES,
+    SHARE_DURATIONS,
     Analysis,
     ExampleSource,
     ExampleStatus,
@@ -39,15 +41,9 @@ def invitation_code_normalize(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-@transaction.atomic
-def share_create(*, patient: User, doctor: User | None = None, invitation_code: str = "") -> Share:
-    """A patient shares their whole history with an approved doctor, chosen directly or by
-    the doctor's invitation code. Sharing again with the same doctor returns the active
-    share."""
-    patient = User.objects.select_for_update().get(pk=patient.pk)
-    if not patient.is_patient:
-        raise ValidationError("Only patients can share their results.")
-    if doctor is None:
+def share_doctor_find(*, doctor_id: Any = None, invitation_code: str = "") -> User:
+    """The approved doctor a patient chose, by id or by invitation code."""
+    if doctor_id is None:
         code = invitation_code_normalize(invitation_code)
         profile = (
             DoctorProfile.objects.select_related("user").filter(invitation_code=code).first()
@@ -56,13 +52,55 @@ def share_create(*, patient: User, doctor: User | None = None, invitation_code: 
         )
         if profile is None:
             raise ValidationError("No doctor has this invitation code. Check it and try again.")
-        doctor = profile.user
-    if not User.objects.approved_doctors().filter(pk=doctor.pk).exists():
+        doctor_id = profile.user_id
+    doctor = User.objects.approved_doctors().filter(pk=doctor_id).first()
+    if doctor is None:
         raise ValidationError("You can only share with an approved doctor.")
-    existing = Share.objects.active_for(doctor).filter(patient=patient).first()
-    if existing is not None:
-        return existing
-    return Share.objects.create(patient=patient, doctor=doctor)
+    return doctor
+
+
+@transaction.atomic
+def share_create(
+    *,
+    patient: User,
+    doctor: User | None = None,
+    invitation_code: str = "",
+    analysis: Analysis | None = None,
+    duration: str = "revoked",
+) -> Share:
+    """A patient shares all their results, or one (``analysis``), with an approved doctor
+    chosen directly or by invitation code, for a time from ``SHARE_DURATIONS``.
+
+    Sharing the same thing with the same doctor again sets the new end time on the active
+    share; a share whose time ran out is closed and a new one opened.
+    """
+    patient = User.objects.select_for_update().get(pk=patient.pk)
+    if not patient.is_patient:
+        raise ValidationError("Only patients can share their results.")
+    if duration not in SHARE_DURATIONS:
+        raise ValidationError("Choose how long to share for.")
+    if analysis is not None and analysis.recording.owner_id != patient.pk:
+        raise ValidationError("You can only share your own results.")
+    doctor = share_doctor_find(
+        doctor_id=doctor.pk if doctor is not None else None, invitation_code=invitation_code
+    )
+    now = timezone.now()
+    length = SHARE_DURATIONS[duration][1]
+    expires_at = now + length if length is not None else None
+
+    open_share = Share.objects.open().filter(patient=patient, doctor=doctor, analysis=analysis)
+    share = open_share.first()
+    if share is not None and not share.is_active:  # its time ran out: close it
+        share.revoked_at = share.expires_at
+        share.save(update_fields=["revoked_at"])
+        share = None
+    if share is None:
+        return Share.objects.create(
+            patient=patient, doctor=doctor, analysis=analysis, expires_at=expires_at
+        )
+    share.expires_at = expires_at
+    share.save(update_fields=["expires_at"])
+    return share
 
 
 @transaction.atomic
@@ -75,10 +113,6 @@ def share_revoke(*, share: Share, by: User) -> Share:
         share.revoked_at = timezone.now()
         share.save(update_fields=["revoked_at"])
     return share
-
-
-def share_is_active(*, patient_id: Any, doctor: User) -> bool:
-    return Share.objects.active_for(doctor).filter(patient_id=patient_id).exists()
 
 
 # --- Reviews -----------------------------------------------------------------------------
@@ -111,10 +145,11 @@ def review_submit(
     transaction commits.
     """
     analysis = Analysis.objects.select_for_update().select_related("recording").get(pk=analysis.pk)
-    if not doctor.is_doctor or not share_is_active(
-        patient_id=analysis.recording.owner_id, doctor=doctor
+    if (
+        not doctor.is_doctor
+        or not Analysis.objects.shared_with(doctor).filter(pk=analysis.pk).exists()
     ):
-        raise ValidationError("Only a doctor the patient shares with can review.")
+        raise ValidationError("Only a doctor the patient shares this result with can review.")
     if analysis.recording.owner_id == doctor.pk:
         raise ValidationError("Doctors do not review their own uploads.")
     if analysis.status != Status.DONE:
@@ -236,13 +271,12 @@ def doctor_digests_send(*, now: Any = None) -> int:
             if not shares:
                 continue
             counts: list[tuple[User, int]] = []
+            sharing_all = {share.patient_id for share in shares if share.analysis_id is None}
             for share in shares:
-                uploads = Analysis.objects.filter(
-                    recording__owner_id=share.patient_id, created_at__lte=now
-                )
-                if share.digest_sent_until is not None:
-                    uploads = uploads.filter(created_at__gt=share.digest_sent_until)
-                count = uploads.count()
+                if share.analysis_id is not None and share.patient_id in sharing_all:
+                    count = 0  # the patient's share of everything announces it
+                else:
+                    count = _digest_count(share, now=now)
                 if count:
                     counts.append((share.patient, count))
                 share.digest_sent_until = now
@@ -251,6 +285,18 @@ def doctor_digests_send(*, now: Any = None) -> int:
                 notifications.doctor_digest_email(doctor=shares[0].doctor, counts=counts)
                 sent += 1
     return sent
+
+
+def _digest_count(share: Share, *, now: Any) -> int:
+    """How many of the uploads a share covers the doctor has not been told about."""
+    uploads = Analysis.objects.filter(created_at__lte=now).filter(
+        Q(recording__owner_id=share.patient_id)
+        if share.analysis_id is None
+        else Q(pk=share.analysis_id)
+    )
+    if share.digest_sent_until is not None:
+        uploads = uploads.filter(created_at__gt=share.digest_sent_until)
+    return uploads.count()
 
 
 def review_email_send(*, review_id: int) -> bool:

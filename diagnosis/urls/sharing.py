@@ -9,6 +9,7 @@ from diagnosis.views import sharing as views
 
 urlpatterns = [
     path("sharing/", views.sharing, name="sharing"),
+    path("sharing/new/", views.share_confirm, name="share_confirm"),
     path("sharing/add/", views.share_create, name="share_create"),
     path("sharing/<int:pk>/revoke/", views.share_revoke, name="share_revoke"),
     path("doctor/", views.doctor_queue, name="doctor_queue"),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -28,6 +30,7 @@ from diagnosis.forms.sharing import (
     InvitationCodeForm,
     QueueFilterForm,
     ReviewForm,
+    ShareForm,
 )
 from diagnosis.models import CLASS_NAMES, AccessVia, Analysis, Share
 from diagnosis.selectors import sharing as sharing_selectors
@@ -42,13 +45,28 @@ REVIEW_WINDOW_S = 20.0
 # --- Patients: sharing --------------------------------------------------------------------
 
 
+def _own_analysis(request: AuthenticatedHttpRequest, analysis_id: object) -> Analysis | None:
+    """The patient's own finished-or-not analysis named in a sharing form, or None."""
+    if not analysis_id:
+        return None
+    return get_object_or_404(Analysis.objects.filter(recording__owner=request.user), id=analysis_id)
+
+
+def _analysis_param(request: AuthenticatedHttpRequest) -> Analysis | None:
+    try:
+        return _own_analysis(request, uuid.UUID(request.GET.get("analysis", "")))
+    except ValueError:
+        return None
+
+
 @patient_required
 @require_GET
 def sharing(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The patient's shares, and finding a doctor to share with (all results, or the one
+    result named by ``?analysis=``)."""
     search = DoctorSearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_valid() else ""
     shares = sharing_selectors.shares_of_patient(request.user)
-    shared_with = {share.doctor_id for share in shares}
     return render(
         request,
         "doctors/sharing.html",
@@ -57,44 +75,79 @@ def sharing(request: AuthenticatedHttpRequest) -> HttpResponse:
             "search": search,
             "query": query,
             "found": sharing_selectors.approved_doctors_search(query) if query else [],
-            "shared_with": shared_with,
+            "shared_all_with": {s.doctor_id for s in shares if s.analysis_id is None},
             "code_form": InvitationCodeForm(),
+            "analysis": _analysis_param(request),
         },
     )
 
 
 @patient_required
-@require_POST
-def share_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    doctor = None
-    code = ""
-    doctor_id = request.POST.get("doctor", "")
-    if doctor_id:
-        doctor = (
-            User.objects.approved_doctors()
-            .filter(pk=int(doctor_id) if doctor_id.isdigit() else 0)
-            .first()
-        )
-        if doctor is None:
-            messages.error(request, "This doctor could not be found.")
-            return redirect("diagnosis:sharing")
-    else:
-        form = InvitationCodeForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "Enter the invitation code your doctor gave you.")
-            return redirect("diagnosis:sharing")
-        code = form.cleaned_data["code"]
+@require_GET
+def share_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Step two: the chosen doctor, what to share and for how long."""
+    analysis = _analysis_param(request)
+    code = request.GET.get("code", "").strip()[:32]
+    doctor_id = request.GET.get("doctor", "")
     try:
-        share = sharing_services.share_create(
-            patient=request.user, doctor=doctor, invitation_code=code
+        doctor = sharing_services.share_doctor_find(
+            doctor_id=int(doctor_id) if doctor_id.isdigit() else None, invitation_code=code
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            f"{share.doctor.get_full_name()} can now see your results, until you stop sharing.",
+        return redirect(_sharing_url(analysis))
+    form = ShareForm(
+        initial={
+            "doctor": doctor.pk,
+            "analysis": analysis.id if analysis else None,
+            "scope": "one" if analysis else "all",
+        },
+        one_result=analysis is not None,
+    )
+    return render(
+        request,
+        "doctors/share_confirm.html",
+        {"doctor": doctor, "form": form, "analysis": analysis},
+    )
+
+
+def _sharing_url(analysis: Analysis | None) -> str:
+    url = reverse("diagnosis:sharing")
+    return f"{url}?analysis={analysis.id}" if analysis else url
+
+
+@patient_required
+@require_POST
+def share_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = ShareForm(request.POST, one_result=True)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("diagnosis:sharing")
+    data = form.cleaned_data
+    analysis = _own_analysis(request, data["analysis"]) if data["scope"] == "one" else None
+    doctor = User.objects.filter(pk=data["doctor"]).first() if data["doctor"] else None
+    try:
+        share = sharing_services.share_create(
+            patient=request.user,
+            doctor=doctor,
+            invitation_code=data["code"],
+            analysis=analysis,
+            duration=data["duration"],
         )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(_sharing_url(analysis))
+    what = (
+        f"your result of {timezone.localtime(analysis.created_at):%-d %b %Y}"
+        if analysis
+        else "all your results"
+    )
+    until = (
+        f"until {timezone.localtime(share.expires_at):%-d %b %Y, %H:%M}"
+        if share.expires_at
+        else "until you stop sharing"
+    )
+    messages.success(request, f"{share.doctor.get_full_name()} can now see {what}, {until}.")
     return redirect("diagnosis:sharing")
 
 
@@ -116,7 +169,7 @@ def share_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def doctor_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     shares = sharing_selectors.shares_with_doctor(request.user)
-    patients = [(s.patient_id, s.patient.get_full_name()) for s in shares]
+    patients = list({s.patient_id: s.patient.get_full_name() for s in shares}.items())
     form = QueueFilterForm(request.GET or None, patients=patients)
     filters = form.cleaned_data if form.is_valid() else {}
     analyses = sharing_selectors.review_queue(
@@ -136,7 +189,7 @@ def doctor_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "profile": request.user.doctor_profile,
             "shares": shares,
-            "waiting_total": sum(s.waiting for s in shares),  # type: ignore[attr-defined]
+            "waiting_total": sharing_selectors.review_queue(request.user).count(),
             "form": form,
             "page": page,
             "query": query.urlencode(),
@@ -153,14 +206,12 @@ def invitation_code_regenerate(request: AuthenticatedHttpRequest) -> HttpRespons
 
 
 def _analysis_to_review(request: AuthenticatedHttpRequest, analysis_id: object) -> Analysis:
-    """A shared analysis of another person; anything else (no share, revoked, own upload) is
-    a 404."""
-    sharing = Share.objects.active_for(request.user).values("patient_id")
+    """An analysis another person shares with this doctor now; anything else (no share,
+    revoked or expired, another result, own upload) is a 404."""
     analysis = get_object_or_404(
-        Analysis.objects.visible_to(request.user)
-        .filter(recording__owner__in=sharing)
-        .exclude(recording__owner=request.user)
-        .select_related("recording", "recording__owner", "model_version"),
+        Analysis.objects.shared_with(request.user).select_related(
+            "recording", "recording__owner", "model_version"
+        ),
         id=analysis_id,
     )
     access_log_services.access_log_record(

@@ -53,8 +53,13 @@ def test_share_then_the_doctor_corrects_a_beat_and_the_patient_reads_the_review(
     as_patient.goto(live_server.url + "/analyses/sharing/")
     as_patient.fill("#id_q", "Lovelace")
     as_patient.get_by_role("button", name="Search").click()
-    as_patient.get_by_role("button", name="Share with Ada").click()
-    assert "Ada Lovelace" in as_patient.locator("#active-shares").inner_text()
+    as_patient.get_by_role("link", name="Share with Ada").click()
+    # The second step: what to share and for how long.
+    as_patient.get_by_label("30 days").check()
+    screenshot(as_patient, "doctors-0-patient-chooses-scope-and-expiry")
+    as_patient.get_by_role("button", name="Share", exact=True).click()
+    shares = as_patient.locator("#active-shares").inner_text()
+    assert "Ada Lovelace" in shares and "All your results" in shares and "until" in shares
     screenshot(as_patient, "doctors-1-patient-shares")
 
     # The doctor sees the record waiting and opens the review.

@@ -4,6 +4,8 @@ and API endpoint for anonymous / owner / other patient / doctor with and without
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -36,6 +38,8 @@ CAST = [
     ("doctor_with_share", 200),
     ("doctor_without_share", 404),
     ("doctor_with_revoked_share", 404),
+    ("doctor_with_expired_share", 404),
+    ("doctor_with_a_share_of_another_result", 404),
     ("doctor_with_share_but_no_totp", 404),
     ("administrator", 200),
 ]
@@ -47,6 +51,27 @@ def doctor_with_revoked_share(patient):
 
     doctor = enable_totp(DoctorFactory())
     Share.objects.create(patient=patient, doctor=doctor, revoked_at=timezone.now())
+    return doctor
+
+
+@pytest.fixture
+def doctor_with_expired_share(patient):
+    from tests.conftest import enable_totp
+
+    doctor = enable_totp(DoctorFactory())
+    Share.objects.create(
+        patient=patient, doctor=doctor, expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    return doctor
+
+
+@pytest.fixture
+def doctor_with_a_share_of_another_result(patient):
+    from tests.conftest import enable_totp
+    from tests.doctors.conftest import make_record_analysis
+
+    doctor = enable_totp(DoctorFactory())
+    Share.objects.create(patient=patient, doctor=doctor, analysis=make_record_analysis(patient))
     return doctor
 
 
@@ -97,6 +122,8 @@ def test_a_sharing_doctor_cannot_delete_the_patients_upload(
         ("doctor_with_share", 200),
         ("doctor_without_share", 404),
         ("doctor_with_revoked_share", 404),
+        ("doctor_with_expired_share", 404),
+        ("doctor_with_a_share_of_another_result", 404),
         ("administrator", 403),
     ],
 )
