@@ -109,8 +109,14 @@ if DATABASE_URL:
     DATABASES = {"default": database_from_url(DATABASE_URL)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # Embedded mode writes from the request and from the task thread at once: readers do
+    # not wait for the writer (WAL), and a writer waits its turn instead of failing.
     DATABASES = {
-        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "db.sqlite3",
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+        }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -260,8 +266,11 @@ ECG_TRAINING_SMALL_DIR = env_path(
 ECG_TRAINING_CACHE_DIR = env_path("ECG_TRAINING_CACHE_DIR", VAR_DIR / "training-cache")
 
 # --- Celery ---------------------------------------------------------------------------
-# Without a broker, tasks run in the web process right after the transaction commits.
+# Without a broker, tasks run in the web process right after the transaction commits: on
+# background threads (``diagnosis.services.queue``) so pages follow the job live, or inline
+# in the request with EMBEDDED_TASKS_IN_BACKGROUND=false.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+EMBEDDED_TASKS_IN_BACKGROUND = env_bool("EMBEDDED_TASKS_IN_BACKGROUND", True)
 # Memory one analysis may add to its worker (MB; 0: no cap). Off in embedded mode, where the
 # task runs inside the web process beside other requests.
 TASK_MEMORY_MB = env_int("TASK_MEMORY_MB", 1024 if CELERY_BROKER_URL else 0, minimum=0)

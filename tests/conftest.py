@@ -52,10 +52,14 @@ def _test_settings(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _tasks_run_in_process(monkeypatch):
-    """Tests run Celery tasks in-process (embedded mode) even when CI sets a broker; the
-    end-to-end tests switch to a real broker and worker explicitly."""
+def _tasks_run_in_process(monkeypatch, settings):
+    """Tests run Celery tasks in-process (embedded mode) even when CI sets a broker, inline
+    in the request so a test reads the finished result; the end-to-end tests switch to a
+    real broker and worker, and the embedded-runner tests to background threads,
+    explicitly."""
     from ecgsite.celery import app as celery_app
+
+    settings.EMBEDDED_TASKS_IN_BACKGROUND = False
 
     saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url")}
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)

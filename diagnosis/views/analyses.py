@@ -16,9 +16,9 @@ from accounts.permissions import AuthenticatedHttpRequest
 from diagnosis import reports
 from diagnosis.engine import InputError
 from diagnosis.forms.analyses import HistoryFilterForm, SymptomsForm, UploadForm
-from diagnosis.models import Analysis, Recording
+from diagnosis.models import Analysis, Recording, Status
 from diagnosis.selectors import analyses as selectors
-from diagnosis.services import access_log, analyses, uploads
+from diagnosis.services import access_log, analyses, queue, uploads
 
 
 def _own_analysis(request: AuthenticatedHttpRequest, analysis_id: object) -> Analysis:
@@ -95,6 +95,8 @@ def result(request: HttpRequest, analysis_id: object) -> HttpResponse:
 def result_status(request: HttpRequest, analysis_id: object) -> HttpResponse:
     """The htmx fragment the result page polls until the analysis is finished."""
     analysis = _analysis_for(request, analysis_id)
+    if analysis.status in (Status.QUEUED, Status.RUNNING):
+        queue.embedded_runner_start()  # embedded mode after a restart; no-op with workers
     model_only = request.GET.get("model") == "1"
     return render(
         request,

@@ -64,3 +64,39 @@ def test_upload_a_beat_image_and_a_wfdb_zip_and_see_both_results(
     screenshot(page, f"upload-history-{viewport}")
     assert refused == []
     context.close()
+
+
+def test_in_embedded_mode_the_page_shows_the_job_waiting_then_done_without_a_reload(
+    live_server, chromium, screenshot, patient, tmp_path, settings, monkeypatch
+):
+    """No broker: the upload returns at once and the same page follows the job (issue 15)."""
+    import threading
+
+    from diagnosis.services import queue
+
+    settings.EMBEDDED_TASKS_IN_BACKGROUND = True
+    release = threading.Event()
+    original = queue._run
+    monkeypatch.setattr(queue, "_run", lambda name, args: (release.wait(60), original(name, args)))
+    beat = tmp_path / "my-beat.png"
+    beat.write_bytes(ecg_files.beat_png("N"))
+    try:
+        page = chromium.new_context(viewport=VIEWPORTS["phone"]).new_page()
+        page.set_default_timeout(30_000)
+        log_in(page, live_server.url, patient.email)
+        page.goto(live_server.url + "/analyses/upload/")
+        page.set_input_files("input[name=file]", str(beat))
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_selector("#result-body[data-status=queued]")
+        assert "Waiting in line" in page.inner_text("#result-body")
+        screenshot(page, "embedded-progress-1-waiting-phone")
+        loads: list[str] = []
+        page.on("load", lambda _: loads.append(page.url))
+        release.set()
+        page.wait_for_selector("#result-label")
+        assert page.locator("#result-label").get_attribute("data-label") == "NOR"
+        assert loads == []  # the live fragment replaced itself; no reload
+        screenshot(page, "embedded-progress-2-done-phone")
+    finally:
+        release.set()
+        queue.embedded_runners_stop()
