@@ -3,8 +3,10 @@
 For other apps (the result page):
 
 - ``nearest_specialists(latitude=..., longitude=..., limit=3)`` and
-  ``nearest_specialists_to_city(city=..., limit=3)`` return ``NearbySpecialist`` items,
-  nearest first, ready for the ``specialists/_nearest.html`` include;
+  ``nearest_specialists_to_city(city=..., country=..., limit=3)`` return ``NearbySpecialist``
+  items, nearest first, ready for the ``specialists/_nearest.html`` include; the city is any
+  city or town in the gazetteer (``specialists.gazetteer``), whether or not the directory
+  lists anyone there;
 - ``condition_for_class("PVC")`` returns the page about a beat type, or ``None``.
 """
 
@@ -16,6 +18,7 @@ from django.db import transaction
 from django.db.models import Avg, Count
 
 from specialists import importing
+from specialists.gazetteer import Place, PlaceMatch, Suggestion, gazetteer
 from specialists.geo import haversine_km
 from specialists.models import BeatClass, Condition, Specialist, natural_key
 
@@ -41,6 +44,17 @@ class CityCentre:
     @property
     def label(self) -> str:
         return f"{self.city}, {self.country}"
+
+
+@dataclass(frozen=True)
+class DistanceOrigin:
+    """Where distances are measured from, and how the page names it."""
+
+    label: str  # "your location", "Birmingham, United Kingdom"
+    latitude: float
+    longitude: float
+    # Another place the typed name could mean ("Birmingham, Alabama, United States").
+    alternative: str = ""
 
 
 @dataclass
@@ -133,7 +147,7 @@ def nearest_specialists(
 
 
 def city_centres() -> list[CityCentre]:
-    """Every city in the directory, for the "near a city" choice, sorted by name."""
+    """Every city in the directory, sorted by name (the "Near" box's first suggestions)."""
     rows = (
         Specialist.objects.values("city", "country")
         .annotate(lat=Avg("latitude"), lon=Avg("longitude"), n=Count("pk"))
@@ -163,15 +177,72 @@ def city_centre(*, city: str, country: str | None = None) -> CityCentre | None:
     return None
 
 
+# Longer text is not a place name; it is not looked up.
+MAX_PLACE_TEXT = 100
+
+
+def find_place(*, text: str, country: str | None = None) -> PlaceMatch | None:
+    """The city or town someone typed ("Birmingham", "Birmingham, GB"), in ``country`` if given.
+
+    Any place in the gazetteer (GeoNames, 5,000 people or more; see ``specialists.gazetteer``
+    for how names are matched); else a city of the directory's own listings, at the mean
+    position of its specialists (a village too small for the gazetteer); else ``None``.
+    """
+    text = text.strip()[:MAX_PLACE_TEXT]
+    if not text:
+        return None
+    match = gazetteer().find(text, country)
+    if match is not None:
+        return match
+    centre = city_centre(city=text, country=country)
+    if centre is None:
+        return None
+    return PlaceMatch(
+        place=Place(
+            name=centre.city,
+            country=centre.country,
+            latitude=centre.latitude,
+            longitude=centre.longitude,
+        )
+    )
+
+
+def place_suggestions(*, text: str, limit: int = 10) -> list[Suggestion]:
+    """Type-ahead: places whose name starts with ``text``, largest first (at least two letters)."""
+    return gazetteer().suggest(text[:MAX_PLACE_TEXT], limit=limit)
+
+
+def distance_origin(
+    *, near: str = "", latitude: float | None = None, longitude: float | None = None
+) -> DistanceOrigin | None:
+    """Where the directory measures distances from: the browser's location if given, else
+    the place typed in "Near"; ``None`` if neither (or the place is unknown)."""
+    if latitude is not None and longitude is not None:
+        return DistanceOrigin(label="your location", latitude=latitude, longitude=longitude)
+    match = find_place(text=near)
+    if match is None:
+        return None
+    return DistanceOrigin(
+        label=match.place.label,
+        latitude=match.place.latitude,
+        longitude=match.place.longitude,
+        alternative=match.alternative.label if match.alternative else "",
+    )
+
+
 def nearest_specialists_to_city(
     *, city: str, country: str | None = None, limit: int | None = 3, specialty: str | None = None
 ) -> list[NearbySpecialist]:
-    """Like ``nearest_specialists``, from a city's centre; empty if the city is unknown."""
-    centre = city_centre(city=city, country=country)
-    if centre is None:
+    """Like ``nearest_specialists``, from a city or town (``find_place``), however far the
+    nearest listings are; empty only if the place is unknown."""
+    match = find_place(text=city, country=country)
+    if match is None:
         return []
     return nearest_specialists(
-        latitude=centre.latitude, longitude=centre.longitude, limit=limit, specialty=specialty
+        latitude=match.place.latitude,
+        longitude=match.place.longitude,
+        limit=limit,
+        specialty=specialty,
     )
 
 

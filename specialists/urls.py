@@ -8,5 +8,6 @@ app_name = "specialists"
 
 urlpatterns = [
     path("", views.directory, name="directory"),
+    path("places/", views.place_suggestions, name="places"),
     path("import/", views.specialist_import, name="import"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,43 +19,41 @@ PAGE_SIZE = 10
 
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
-    cities = services.city_centres()
-    form = DirectorySearchForm(request.GET or None, cities=cities)
+    form = DirectorySearchForm(request.GET or None)
     data: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()  # fields that fail are left out; the others still apply
         data = form.cleaned_data
-    text, specialty, city = data.get("q", ""), data.get("specialty", ""), data.get("city", "")
-    lat, lon, near = data.get("lat"), data.get("lon"), data.get("near", "")
-
-    point: tuple[float, float] | None = None
-    origin = ""
-    if lat is not None and lon is not None:
-        point, origin = (lat, lon), "your location"
-    elif near and near in form.cities:
-        centre = form.cities[near]
-        point = (centre.latitude, centre.longitude)
-        origin = f"the centre of {centre.label}"
+    text, specialty, near = data.get("q", ""), data.get("specialty", ""), data.get("near", "")
+    origin = services.distance_origin(
+        near=near, latitude=data.get("lat"), longitude=data.get("lon")
+    )
 
     page: Page[Any]
-    if point is not None:
+    if origin is not None:
         nearby = services.nearest_specialists(
-            latitude=point[0],
-            longitude=point[1],
+            latitude=origin.latitude,
+            longitude=origin.longitude,
             limit=None,
             specialty=specialty,
             text=text,
-            city=city,
         )
         page = Paginator(nearby, PAGE_SIZE).get_page(request.GET.get("page"))
         items = list(page.object_list)
     else:
-        queryset = Specialist.objects.listed().matching(text=text, specialty=specialty, city=city)
+        queryset = Specialist.objects.listed().matching(text=text, specialty=specialty)
         page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
         items = [services.NearbySpecialist(specialist=s) for s in page.object_list]
 
     query = request.GET.copy()
     query.pop("page", None)
+    alternative_query = ""
+    if origin is not None and origin.alternative:
+        alternative = request.GET.copy()
+        for key in ("page", "lat", "lon", "city"):
+            alternative.pop(key, None)
+        alternative["near"] = origin.alternative
+        alternative_query = alternative.urlencode()
     return render(
         request,
         "specialists/directory.html",
@@ -64,11 +62,38 @@ def directory(request: HttpRequest) -> HttpResponse:
             "page": page,
             "items": items,
             "origin": origin,
-            "cities": cities,
+            "alternative_query": alternative_query,
+            "place_not_found": near if origin is None else "",
+            "cities": services.city_centres(),
             "query_string": query.urlencode(),
             "location_error": bool(form.errors.get("lat") or form.errors.get("lon")),
-            "filtered": bool(text or specialty or city),
+            "filtered": bool(text or specialty or near),
         },
+    )
+
+
+@require_GET
+def place_suggestions(request: HttpRequest) -> JsonResponse:
+    """Type-ahead for the "Near" box: ``?q=birm`` gives up to ten places, largest first.
+
+    ``{"results": [{"label": "Birmingham, United Kingdom", "name": ..., "country": ...,
+    "population": ..., "matched": "birmingham"}]}``; fewer than two letters give none. An
+    in-memory look-up of well under a millisecond, so it needs no throttle of its own.
+    """
+    suggestions = services.place_suggestions(text=request.GET.get("q", ""))
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "label": s.place.label,
+                    "name": s.place.name,
+                    "country": s.place.country,
+                    "population": s.place.population,
+                    "matched": s.matched,
+                }
+                for s in suggestions
+            ]
+        }
     )
 
 

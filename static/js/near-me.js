@@ -8,7 +8,7 @@
   if (!button || !form || !("geolocation" in navigator)) {
     return;
   }
-  // Without JavaScript or geolocation the button stays hidden; the city list still works.
+  // Without JavaScript or geolocation the button stays hidden; the "Near" box still works.
   document.getElementById("near-me-wrap").hidden = false;
   button.addEventListener("click", function () {
     button.disabled = true;
@@ -24,14 +24,14 @@
       function (error) {
         button.disabled = false;
         status.textContent = error.code === error.PERMISSION_DENIED
-          ? "Location was not shared. You can choose a city instead."
-          : "Your location could not be found. You can choose a city instead.";
+          ? "Location was not shared. You can type a city or town instead."
+          : "Your location could not be found. You can type a city or town instead.";
       },
       { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 }
     );
   });
-  // Choosing a city replaces a previous "my location" (applied when the form is sent).
-  form.elements.near.addEventListener("change", function () {
+  // Typing a place replaces a previous "my location" (applied when the form is sent).
+  form.elements.near.addEventListener("input", function () {
     form.elements.lat.value = "";
     form.elements.lon.value = "";
   });

@@ -10,7 +10,7 @@ from django.apps import apps
 
 from specialists.demo import demo_specialists_load
 from specialists.services import nearest_specialists
-from tests.browser.conftest import VIEWPORTS
+from tests.browser.conftest import VIEWPORTS, wait_until
 
 pytestmark = [pytest.mark.browser]
 
@@ -88,4 +88,39 @@ def test_a_condition_page_reads_well_on_a_phone(live_server, chromium, screensho
     screenshot(page, "condition-pvc-phone")
     page.get_by_role("link", name=re.compile("^Find a")).click()
     page.wait_for_url(re.compile(r".*/specialists/\?specialty=electrophysiology$"))
+    context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_typing_a_town_offers_places_and_sorts_from_it_on_a_phone(
+    live_server, chromium, screenshot
+):
+    demo_specialists_load()
+    context = chromium.new_context(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(live_server.url + "/specialists/")
+
+    near = page.get_by_label("Near (city or town)")
+    near.press_sequentially("birm", delay=40)
+    wait_until(
+        page,
+        "Array.from(document.querySelectorAll('#place-suggestions option'))"
+        ".some(o => o.value === 'Birmingham, United Kingdom')",
+    )
+    # Debounced: not one request per letter ("bi", "bir", "birm" would be three).
+    assert len([url for url in asked if "/specialists/places/" in url]) < 3
+    near.fill("Birmingham, United Kingdom")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r".*[?&]near=Birmingham.*"))
+
+    origin = page.locator("#sort-origin").inner_text()
+    assert origin == "Nearest first, from Birmingham, United Kingdom."
+    first = page.locator("#results .specialist-card").first
+    assert first.locator(".specialist-name").inner_text().startswith("Dr ")
+    assert first.locator(".distance").inner_text().endswith("km")
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
+    screenshot(page, "specialists-near-a-town-phone")
     context.close()

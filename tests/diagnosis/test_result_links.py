@@ -53,3 +53,24 @@ def test_a_patient_saves_their_city_on_the_account_page(client, patient):
     assert response.status_code == 302
     patient.refresh_from_db()
     assert (patient.city, patient.country) == ("Lyon", "France")
+
+
+def test_a_saved_city_without_listings_shows_the_nearest_elsewhere_with_distances(client, patient):
+    from decimal import Decimal
+
+    from tests.specialists.factories import SpecialistFactory
+
+    SpecialistFactory(
+        name="Dr Manchester Near",
+        city="Manchester",
+        latitude=Decimal("53.4808"),
+        longitude=Decimal("-2.2426"),
+    )
+    patient.city, patient.country = "Birmingham", "United Kingdom"
+    patient.save()
+    analysis = AnalysisFactory(recording=RecordingFactory(owner=patient))
+    client.force_login(patient)
+    html = client.get(f"/analyses/{analysis.id}/").content.decode()
+    assert "Heart specialists near Birmingham" in html
+    assert "Dr Manchester Near" in html
+    assert ">113 km<" in html

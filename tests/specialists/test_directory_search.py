@@ -1,4 +1,4 @@
-"""The public directory searches by name, specialty and city, and sorts by distance."""
+"""The public directory searches by name and specialty, and sorts by distance from a place."""
 
 from __future__ import annotations
 
@@ -65,8 +65,12 @@ def test_it_filters_by_specialty(client, listings):
     assert names(client.get(URL, {"specialty": "electrophysiology"})) == ["Dr Bruno Rhythm"]
 
 
-def test_it_filters_by_city_in_any_case(client, listings):
-    assert names(client.get(URL, {"city": "madrid"})) == ["Dr Carla Valve"]
+def test_an_old_city_link_now_sorts_from_that_city_in_any_case(client, listings):
+    # ?city= was a filter before "Near" replaced it: old links now list everyone, that
+    # city's specialists first.
+    response = client.get(URL, {"city": "madrid"})
+    assert names(response) == ["Dr Carla Valve", "Dr Bruno Rhythm", "Dr Alice Heart"]
+    assert "Nearest first, from Madrid, Spain." in response.content.decode()
 
 
 def test_an_unknown_specialty_is_ignored_rather_than_an_error(client, listings):
@@ -76,19 +80,23 @@ def test_an_unknown_specialty_is_ignored_rather_than_an_error(client, listings):
     assert b"<script>" not in response.content
 
 
-def test_a_chosen_city_sorts_by_distance_from_it_and_shows_km(client, listings):
+def test_a_city_typed_in_near_sorts_by_distance_from_it_and_shows_km(client, listings):
     response = client.get(URL, {"near": "Madrid, Spain"})
     assert names(response) == ["Dr Carla Valve", "Dr Bruno Rhythm", "Dr Alice Heart"]
     content = response.content.decode()
-    assert "Nearest first, from the centre of Madrid, Spain." in content
+    assert "Nearest first, from Madrid, Spain." in content
     assert "1,053 km" in content  # Madrid to Paris
-    assert ">10 m<" in content  # Madrid to itself: never "0 m"
 
 
 def test_my_location_sorts_by_distance_from_it(client, listings):
     response = client.get(URL, {"lat": "48.85", "lon": "2.35"})
     assert names(response) == ["Dr Bruno Rhythm", "Dr Alice Heart", "Dr Carla Valve"]
     assert "Nearest first, from your location." in response.content.decode()
+
+
+def test_a_specialist_right_where_you_are_is_never_0_m_away(client, listings):
+    content = client.get(URL, {"lat": "40.4168", "lon": "-3.7038"}).content.decode()
+    assert ">10 m<" in content
 
 
 def test_a_bad_location_is_ignored_with_a_message(client, listings):
