@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from specialists.services import nearest_specialists
 from tests.specialists.factories import SpecialistFactory
@@ -27,6 +28,8 @@ def test_the_include_lists_the_nearest_with_distances_and_contact_links():
     assert "/specialists/?specialty=electrophysiology" in html
 
 
-def test_the_include_says_so_when_nobody_is_near():
+def test_the_include_says_so_when_the_saved_place_is_unknown():
+    # Any known place has listings at some distance; empty means the place was not found.
     html = render_to_string("specialists/_nearest.html", {"nearby": []})
-    assert "could not find specialists near you" in html
+    assert "could not find the place saved on your account" in html
+    assert reverse("accounts:profile") in html
