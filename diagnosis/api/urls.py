@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
-from diagnosis.api import sharing, views
+from diagnosis.api import sharing, views, your_data
 
 app_name = "api"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("auth/tokens/", accounts_api.TokensView.as_view(), name="tokens"),
     path("reviews/queue/", sharing.ReviewQueueView.as_view(), name="review-queue"),
     path("analyses/<uuid:id>/review/", sharing.ReviewView.as_view(), name="analysis-review"),
+    path("me/export.zip", your_data.DataExportView.as_view(), name="data-export"),
+    path("me/close/", your_data.AccountCloseView.as_view(), name="account-close"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The Swagger UI page starts itself with an inline script: allowed on this page only.
     path(

@@ -11,12 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.db import transaction
+from knox.models import AuthToken
 
 from accounts.models import User
 from diagnosis import reports
@@ -62,9 +64,17 @@ def _analysis_json(analysis: Analysis) -> dict[str, Any]:
     }
 
 
-def data_export_zip(*, user: User) -> Path:
-    """Everything ``user`` uploaded and was told, as a zip in a temporary file (the caller
-    streams it and removes its folder)."""
+def data_export_open(*, user: User) -> BinaryIO:
+    """Everything ``user`` uploaded and was told, as a zip: an open temporary file the caller
+    streams and closes. Its name is already gone from the disk (POSIX), so nothing is left
+    behind whatever happens to the download."""
+    path = _data_export_zip(user=user)
+    handle = path.open("rb")
+    shutil.rmtree(path.parent, ignore_errors=True)
+    return handle
+
+
+def _data_export_zip(*, user: User) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="ecg-export-"))
     path = folder / "my-ecg-data.zip"
     analyses = (
@@ -119,6 +129,7 @@ def account_close(*, user: User) -> None:
     """Close an account: it can no longer sign in from now on, and a task deletes it with
     every upload, result and file once this transaction commits."""
     User.objects.filter(pk=user.pk).update(is_active=False)
+    AuthToken.objects.filter(user_id=user.pk).delete()  # API tokens stop working too
     user_id = user.pk
     transaction.on_commit(lambda: queue.task_send(queue.DELETE_ACCOUNT, user_id))
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -36,10 +34,9 @@ def page(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def export(request: AuthenticatedHttpRequest) -> FileResponse:
-    path = your_data.data_export_zip(user=request.user)
-    handle = path.open("rb")
-    # The open handle keeps the file readable; its name and folder go now (POSIX).
-    shutil.rmtree(path.parent, ignore_errors=True)
     return FileResponse(
-        handle, as_attachment=True, filename="my-ecg-data.zip", content_type="application/zip"
+        your_data.data_export_open(user=request.user),
+        as_attachment=True,
+        filename="my-ecg-data.zip",
+        content_type="application/zip",
     )

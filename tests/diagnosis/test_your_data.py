@@ -64,3 +64,41 @@ def test_closing_the_account_deletes_everything_and_logs_no_health_data(
     event = AuditEvent.objects.get(action="account.delete")
     assert event.details == {"uploads": 1} and patient.email not in str(event.details)
     assert "_auth_user_id" not in client.session
+
+
+def test_the_api_export_is_the_same_zip_and_only_the_callers(patient, other_patient):
+    from rest_framework.test import APIClient
+
+    mine = AnalysisFactory(recording__owner=patient)
+    AnalysisFactory(recording__owner=other_patient)
+    api = APIClient()
+    assert api.get("/api/v1/me/export.zip").status_code == 401
+    api.force_authenticate(patient)
+    response = api.get("/api/v1/me/export.zip")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    results = [json.loads(archive.read(n)) for n in archive.namelist() if n.startswith("results/")]
+    assert [r["id"] for r in results] == [str(mine.id)]
+
+
+def test_the_api_closes_the_account_with_its_token_and_deletes_everything(
+    patient, django_capture_on_commit_callbacks
+):
+    from knox.models import AuthToken
+    from rest_framework.test import APIClient
+
+    analysis = record_analysis(patient, record_result(duration_s=10.0), with_trace=True)
+    files = [Path(analysis.recording.file.path), Path(analysis.trace.path)]
+    _, token = AuthToken.objects.create(user=patient)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/analyses/").status_code == 200
+    wrong = api.post("/api/v1/me/close/", {"confirm_email": "someone@else.org"}, format="json")
+    assert wrong.status_code == 400 and User.objects.get(pk=patient.pk).is_active
+    with django_capture_on_commit_callbacks(execute=True):
+        closed = api.post("/api/v1/me/close/", {"confirm_email": patient.email}, format="json")
+    assert closed.status_code == 202
+    assert not User.objects.filter(pk=patient.pk).exists()
+    assert not any(f.exists() for f in files)
+    assert api.get("/api/v1/analyses/").status_code == 401  # the token died with the account
+    assert APIClient().post("/api/v1/me/close/", {}, format="json").status_code == 401
