@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 import numpy as np
+from django.http import HttpResponse
 
 from diagnosis.models import CLASS_NAMES, Analysis
 
@@ -174,6 +175,20 @@ def report_files(analysis: Analysis) -> list[str]:
     return [
         f"{folder}/{name}" for name in default_storage.listdir(folder)[1] if name.startswith(prefix)
     ]
+
+
+def report_pdf_response(analysis: Analysis) -> HttpResponse:
+    """The PDF report as a download, for the page and the API alike; a 404 until the
+    analysis is done."""
+    from django.http import Http404
+
+    if analysis.status != "done":
+        raise Http404("The report is ready once the analysis is done.")
+    response = HttpResponse(report_pdf_cached(analysis), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="ecg-report-{analysis.created_at:%Y%m%d}.pdf"'
+    )
+    return response
 
 
 def report_pdf_cached(analysis: Analysis) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -51,10 +51,7 @@ class AnalysisViewSet(
         """The PDF report of a finished analysis."""
         from diagnosis import reports
 
-        analysis = self.get_object()
-        if analysis.status != "done":
-            raise Http404("The report is ready once the analysis is done.")
-        return HttpResponse(reports.report_pdf_cached(analysis), content_type="application/pdf")
+        return reports.report_pdf_response(self.get_object())
 
     def get_object(self) -> Analysis:
         analysis = super().get_object()

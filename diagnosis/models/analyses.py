@@ -168,6 +168,21 @@ class ModelVersion(models.Model):
     def __str__(self) -> str:
         return self.version + (" (active)" if self.is_active else "")
 
+    def ds2_headline(self) -> dict[str, float | None] | None:
+        """The version's headline figures on DS2 (the inter-patient test): AAMI accuracy and
+        S and V sensitivity and PPV (``None`` where not measured); ``None``: never
+        benchmarked. What promotion compares and the version table shows."""
+        test = (self.metadata.get("metrics") or {}).get("inter_patient_DS2") or {}
+        if test.get("aami_accuracy") is None:
+            return None
+        per_class = test.get("aami_per_class") or {}
+        figures: dict[str, float | None] = {"accuracy": float(test["aami_accuracy"])}
+        for code in ("S", "V"):
+            for measure in ("se", "ppv"):
+                value = (per_class.get(code) or {}).get(measure)
+                figures[f"{code}_{measure}"] = float(value) if value is not None else None
+        return figures
+
     def class_metrics(self, code: str, *, beat_picture: bool = False) -> dict[str, Any] | None:
         """Measured sensitivity and PPV for a class on people the model never saw (DS2), from
         the model's metadata, with its AAMI class's figures beside it: the record model's on

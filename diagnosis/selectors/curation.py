@@ -124,16 +124,16 @@ def comparison_rows(versions: list[ModelVersion]) -> list[dict[str, Any]]:
     rows = []
     for version in versions:
         meta = version.metadata or {}
-        aami = _metric(meta, "inter_patient_DS2", "aami_per_class") or {}
+        ds2 = version.ds2_headline() or {}
         rows.append(
             {
                 "version": version,
-                "ds2_accuracy": _metric(meta, "inter_patient_DS2", "aami_accuracy"),
+                "ds2_accuracy": ds2.get("accuracy"),
                 "ds2_note": _metric(meta, "inter_patient_DS2_note"),
-                "s_se": (aami.get("S") or {}).get("se"),
-                "s_ppv": (aami.get("S") or {}).get("ppv"),
-                "v_se": (aami.get("V") or {}).get("se"),
-                "v_ppv": (aami.get("V") or {}).get("ppv"),
+                "s_se": ds2.get("S_se"),
+                "s_ppv": ds2.get("S_ppv"),
+                "v_se": ds2.get("V_se"),
+                "v_ppv": ds2.get("V_ppv"),
                 "holdout_accuracy": _metric(meta, "holdout_examples", "accuracy"),
                 "holdout_n": _metric(meta, "holdout_examples", "n"),
                 "small": bool((meta.get("training") or {}).get("small")),

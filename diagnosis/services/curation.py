@@ -203,17 +203,11 @@ PROMOTION_TOLERANCE: dict[str, float] = {
 
 
 def _benchmark(version: ModelVersion) -> dict[str, float] | None:
-    """A version's headline DS2 figures (``None``: it was never benchmarked)."""
-    test = (version.metadata.get("metrics") or {}).get("inter_patient_DS2") or {}
-    if test.get("aami_accuracy") is None:
+    """A version's headline DS2 figures, a figure never measured counting as 0."""
+    figures = version.ds2_headline()
+    if figures is None:
         return None
-    per_class = test.get("aami_per_class") or {}
-    figures = {"accuracy": float(test["aami_accuracy"])}
-    for code in ("S", "V"):
-        for measure in ("se", "ppv"):
-            value = (per_class.get(code) or {}).get(measure)
-            figures[f"{code}_{measure}"] = float(value) if value is not None else 0.0
-    return figures
+    return {key: value or 0.0 for key, value in figures.items()}
 
 
 def promotion_problems(*, candidate: ModelVersion, active: ModelVersion | None) -> list[str]:

@@ -23,7 +23,7 @@ from knox.models import AuthToken
 from accounts.models import User
 from diagnosis import reports
 from diagnosis.models import Analysis, Recording, Status
-from diagnosis.selectors.analyses import shown
+from diagnosis.selectors.analyses import Shown, shown
 from diagnosis.services import queue, uploads
 from diagnosis.services.curation import audit_log
 
@@ -40,8 +40,9 @@ CSV_COLUMNS = [
 ]
 
 
-def _analysis_json(analysis: Analysis) -> dict[str, Any]:
-    view = shown(analysis)
+def _analysis_json(analysis: Analysis, view: Shown) -> dict[str, Any]:
+    """One analysis for the export: what the model said and, where a doctor reviewed it,
+    the review and the reviewed result (``view``, from ``selectors.analyses.shown``)."""
     review = view.review
     return {
         "id": str(analysis.id),
@@ -96,10 +97,12 @@ def _data_export_zip(*, user: User) -> Path:
                 stored.add(str(recording.id))
                 with recording.file.open("rb") as handle:
                     archive.writestr(upload_name, handle.read())
-            archive.writestr(f"results/{stem}.json", json.dumps(_analysis_json(analysis), indent=2))
+            view = shown(analysis)
+            archive.writestr(
+                f"results/{stem}.json", json.dumps(_analysis_json(analysis, view), indent=2)
+            )
             if analysis.status == Status.DONE:
                 archive.writestr(f"reports/{stem}.pdf", reports.report_pdf_cached(analysis))
-            view = shown(analysis)
             summary = view.result.get("summary") or {}
             writer.writerow(
                 [

@@ -185,14 +185,7 @@ def delete(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpRespon
 @login_required
 @require_GET
 def report_pdf(request: HttpRequest, analysis_id: object) -> HttpResponse:
-    analysis = _analysis_for(request, analysis_id)
-    if analysis.status != "done":
-        raise Http404("The report is ready once the analysis is done.")
-    response = HttpResponse(reports.report_pdf_cached(analysis), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="ecg-report-{analysis.created_at:%Y%m%d}.pdf"'
-    )
-    return response
+    return reports.report_pdf_response(_analysis_for(request, analysis_id))
 
 
 @login_required
