@@ -26,7 +26,8 @@ class RequestSizeLimitMiddleware:
         if length > settings.MAX_REQUEST_BYTES:
             message = (
                 f"The upload is too large: the limit is {settings.MAX_UPLOAD_MB} MB. Nothing "
-                "was stored."
+                "was stored. For an Apple Health export, upload just its electrocardiograms "
+                "folder instead: select the files inside it, or zip that folder alone."
             )
             if request.path.startswith("/api/"):
                 return JsonResponse({"file": [message]}, status=413)

@@ -255,6 +255,9 @@ UPLOADS_PER_HOUR = env_int("UPLOADS_PER_HOUR", 30, minimum=1)
 UPLOADS_PER_DAY = env_int("UPLOADS_PER_DAY", 200, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Files one request may carry (Django's default is 100): a whole electrocardiograms folder
+# chosen at once. diagnosis.services.batches caps an upload at 200 ECGs with a clear message.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 FILE_UPLOAD_PERMISSIONS = 0o600
 ECG_MODELS_DIR = env_path("ECG_MODELS_DIR", BASE_DIR / "models")
 # Retraining (training worker only): the MIT-BIH database (base DS1 + paced beats, DS2

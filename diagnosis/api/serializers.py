@@ -90,7 +90,9 @@ class UploadSerializer(serializers.Serializer):
 
     file = serializers.ListField(
         child=serializers.FileField(),
-        help_text="The ECG file; send `file` twice for a WFDB .hea + .dat (or .mat).",
+        help_text="The ECG file; send `file` twice for a WFDB .hea + .dat (or .mat). Several "
+        "ECGs at once: send `file` once per file, or an Apple Health export.zip (each ECG in "
+        "its electrocardiograms folder is analysed; the answer is their batch).",
     )
     fs = serializers.FloatField(
         required=False,

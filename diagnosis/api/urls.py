@@ -6,13 +6,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
-from diagnosis.api import sharing, views, your_data
+from diagnosis.api import batches, sharing, views, your_data
 
 app_name = "api"
 
 router = SimpleRouter()
 router.register("analyses", views.AnalysisViewSet, basename="analysis")
 router.register("shares", sharing.ShareViewSet, basename="share")
+router.register("batches", batches.BatchViewSet, basename="batch")
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),

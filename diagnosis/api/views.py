@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -14,13 +14,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from diagnosis.api.batches import BatchSerializer, batch_body
 from diagnosis.api.serializers import (
     AnalysisSerializer,
     UploadSerializer,
 )
 from diagnosis.engine import InputError
-from diagnosis.models import AccessVia, Analysis
-from diagnosis.services import access_log, uploads
+from diagnosis.models import AccessVia, Analysis, UploadBatch
+from diagnosis.services import access_log, batches, uploads
+
+UPLOAD_RESULT = PolymorphicProxySerializer(
+    component_name="UploadResult",
+    serializers=[AnalysisSerializer, BatchSerializer],
+    resource_type_field_name=None,
+)
 
 
 class AnalysisViewSet(
@@ -29,7 +36,8 @@ class AnalysisViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Your analyses: upload a file (queued, 202), poll one, list your history."""
+    """Your analyses: upload a file (queued, 202), poll one, list your history. Several
+    ECGs at once (an Apple Health export.zip, or several files) answer with their batch."""
 
     serializer_class = AnalysisSerializer
     lookup_field = "id"
@@ -60,13 +68,17 @@ class AnalysisViewSet(
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},
-        responses={202: AnalysisSerializer, 200: AnalysisSerializer},
+        responses={202: UPLOAD_RESULT, 200: UPLOAD_RESULT},
+        description="One ECG: its analysis (202 queued; 200 `duplicate`: the same file was "
+        "uploaded before). An Apple Health export.zip or several ECGs: the batch (202 when "
+        "any ECG was taken new, else 200), listing each ECG's analysis, the duplicates and "
+        "the files refused with their reason.",
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         upload = UploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         try:
-            outcome = uploads.recording_create(
+            outcome = batches.upload_receive(
                 owner=cast(User, request.user),
                 files=upload.validated_data["file"],
                 fs=upload.validated_data.get("fs"),
@@ -77,6 +89,10 @@ class AnalysisViewSet(
             return Response({"file": [str(error)]}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         except InputError as error:
             return Response({"file": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
+        if isinstance(outcome, UploadBatch):
+            body = batch_body(outcome, request)
+            new = body["counts"]["new"] > 0
+            return Response(body, status=status.HTTP_202_ACCEPTED if new else status.HTTP_200_OK)
         body = self.get_serializer(outcome.analysis).data | {"duplicate": outcome.duplicate}
         code = status.HTTP_200_OK if outcome.duplicate else status.HTTP_202_ACCEPTED
         return Response(body, status=code)

@@ -24,11 +24,12 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    """One ECG file (or a WFDB .hea + .dat or .mat pair) and its options; the content is
-    checked by ``services.uploads.recording_create``."""
+    """One ECG file (or a WFDB .hea + .dat or .mat pair), several, or an Apple Health
+    export.zip, and the options; the content is checked by
+    ``services.batches.upload_receive``."""
 
     file = MultipleFileField(
-        label="ECG file",
+        label="ECG file (or several)",
         widget=MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
     )
     fs = forms.FloatField(

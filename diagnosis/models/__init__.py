@@ -4,6 +4,7 @@
 - :mod:`.analyses`: recordings (uploads), analyses (what the engine said), model versions.
 - :mod:`.sharing`: shares with doctors, reviews, the access log.
 - :mod:`.curation`: labelled examples, imports, audit events, training runs.
+- :mod:`.batches`: the ECGs of one multi-ECG upload, for its summary page.
 """
 
 from diagnosis.models.analyses import (
@@ -18,6 +19,7 @@ from diagnosis.models.analyses import (
     Status,
     recording_upload_to,
 )
+from diagnosis.models.batches import UploadBatch, UploadBatchItem, UploadBatchQuerySet
 from diagnosis.models.curation import (
     OPEN_RUN_STATUSES,
     AuditEvent,
@@ -60,6 +62,9 @@ __all__ = [
     "Share",
     "Status",
     "TrainingRun",
+    "UploadBatch",
+    "UploadBatchItem",
+    "UploadBatchQuerySet",
     "Verdict",
     "recording_upload_to",
 ]

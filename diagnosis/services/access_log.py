@@ -41,6 +41,9 @@ def access_log_record(*, viewer: Any, analysis: Analysis, via: str) -> AccessLog
 VIA_BY_URL_NAME = {
     "result": AccessVia.PAGE,
     "result_status": AccessVia.STATUS,
+    "batch": AccessVia.PAGE,
+    "batch_status": AccessVia.STATUS,
+    "batch-detail": AccessVia.API,
     "trace": AccessVia.TRACE,
     "file": AccessVia.FILE,
     "report": AccessVia.REPORT,

@@ -4,6 +4,10 @@ is saved, then a stored ``Recording`` and a queued ``Analysis``.
 A WFDB record may arrive as its ``.hea`` and ``.dat`` files (or ``.mat``: a signal file behind a
 MATLAB v4 header, as PhysioNet/CinC 2017 publishes them); they are packed into one zip so a
 recording is always a single stored file. Client file names are used for display only.
+
+Every ECG, alone or one of many (:mod:`diagnosis.services.batches`), comes in through the same
+two steps: :func:`upload_prepare` (checked by content) and :func:`upload_store` (deduplicated,
+stored, queued on commit).
 """
 
 from __future__ import annotations
@@ -107,8 +111,25 @@ def _pack_wfdb(files: Sequence[UploadedFile], workdir: Path) -> Path:
     return archive
 
 
-def _prepare(files: Sequence[UploadedFile], *, fs: float | None) -> PreparedUpload:
-    """Validate the uploaded file(s) by content and return them as one temporary file.
+#: Added to "too large" for a zip: an Apple Health export is mostly data we never read.
+EXPORT_TOO_LARGE_HINT = (
+    "For an Apple Health export, upload just its electrocardiograms folder instead: select "
+    "the files inside it, or zip that folder alone."
+)
+
+
+def too_large_message(names: Sequence[str]) -> str:
+    """Why an upload over ``MAX_UPLOAD_MB`` is refused; for a zip, how to send less."""
+    what = "file is" if len(names) == 1 else "files are"
+    message = f"The {what} too large: the limit is {settings.MAX_UPLOAD_MB} MB."
+    if any(name.lower().endswith(".zip") for name in names):
+        message += " " + EXPORT_TOO_LARGE_HINT
+    return message
+
+
+def upload_prepare(*, files: Sequence[UploadedFile], fs: float | None) -> PreparedUpload:
+    """Validate the file(s) of one ECG by content (the engine reads the head only) and
+    return them as one temporary file.
 
     Raises:
         InputError: with a one-line reason for the user; nothing is left behind.
@@ -123,7 +144,7 @@ def _prepare(files: Sequence[UploadedFile], *, fs: float | None) -> PreparedUplo
     if total == 0:
         raise InputError("The file is empty.")
     if total > max_upload_bytes():
-        raise InputError(f"The file is too large: the limit is {settings.MAX_UPLOAD_MB} MB.")
+        raise InputError(too_large_message([f.name or "" for f in files]))
 
     workdir = Path(tempfile.mkdtemp(prefix="ecg-upload-"))
     try:
@@ -186,9 +207,9 @@ def recording_create(
     """
     _check_quota(owner)
     felt = _symptoms(symptoms)
-    upload = _prepare(files, fs=fs)
+    upload = upload_prepare(files=files, fs=fs)
     try:
-        outcome = _store(owner=owner, upload=upload, fs=fs)
+        outcome = upload_store(owner=owner, upload=upload, fs=fs)
         if not outcome.duplicate and (felt or symptom_note.strip()):
             recording_symptoms_set(
                 recording=outcome.analysis.recording, symptoms=felt, note=symptom_note
@@ -202,31 +223,56 @@ class QuotaExceeded(InputError):
     """Too many uploads from one person in the last hour or day (the message says which)."""
 
 
-def _check_quota(owner: User) -> None:
-    """Per-person limits on stored uploads (``UPLOADS_PER_HOUR``, ``UPLOADS_PER_DAY``),
-    counted from the database so every web process agrees."""
+def uploads_left(owner: User) -> tuple[int, str]:
+    """How many more uploads ``owner`` may store now under the per-person limits
+    (``UPLOADS_PER_HOUR``, ``UPLOADS_PER_DAY``), counted from the database so every web
+    process agrees; and, for the limit that binds, the reason to give once none is left."""
     now = timezone.now()
     recent = Recording.objects.filter(owner=owner, created_at__gte=now - timedelta(days=1))
-    if recent.count() >= settings.UPLOADS_PER_DAY:
-        raise QuotaExceeded(
+    day_left = settings.UPLOADS_PER_DAY - recent.count()
+    hour_left = (
+        settings.UPLOADS_PER_HOUR - recent.filter(created_at__gte=now - timedelta(hours=1)).count()
+    )
+    if day_left <= hour_left:
+        return max(day_left, 0), (
             f"You have uploaded {settings.UPLOADS_PER_DAY} files in the last 24 hours, the "
             "most we accept in a day. Your earlier results are kept; please try again tomorrow."
         )
-    if recent.filter(created_at__gte=now - timedelta(hours=1)).count() >= settings.UPLOADS_PER_HOUR:
-        raise QuotaExceeded(
-            f"You have uploaded {settings.UPLOADS_PER_HOUR} files in the last hour, the most "
-            "we accept in an hour. Please wait a little and try again."
-        )
+    return max(hour_left, 0), (
+        f"You have uploaded {settings.UPLOADS_PER_HOUR} files in the last hour, the most "
+        "we accept in an hour. Please wait a little and try again."
+    )
 
 
-def _store(*, owner: User, upload: PreparedUpload, fs: float | None) -> UploadOutcome:
-    earlier = (
+def _check_quota(owner: User) -> None:
+    left, reason = uploads_left(owner)
+    if left <= 0:
+        raise QuotaExceeded(reason)
+
+
+def upload_earlier(*, owner: User, sha256: str, fs: float | None) -> Analysis | None:
+    """The analysis of the same file (and options) ``owner`` uploaded before, if any."""
+    return (
         Analysis.objects.filter(
-            recording__owner=owner, recording__sha256=upload.sha256, recording__sampling_rate=fs
+            recording__owner=owner, recording__sha256=sha256, recording__sampling_rate=fs
         )
         .select_related("recording")
         .first()
     )
+
+
+def upload_store(
+    *,
+    owner: User,
+    upload: PreparedUpload,
+    fs: float | None,
+    symptoms: Sequence[str] = (),
+) -> UploadOutcome:
+    """Store a prepared upload as a ``Recording`` with a queued ``Analysis`` (one
+    transaction; the task is sent on commit), unless the same file was uploaded before:
+    then its earlier analysis, ``duplicate=True``. ``symptoms``: valid ``SYMPTOMS`` codes
+    already known (an Apple Watch ECG's own)."""
+    earlier = upload_earlier(owner=owner, sha256=upload.sha256, fs=fs)
     if earlier is not None:
         return UploadOutcome(analysis=earlier, duplicate=True)
 
@@ -238,6 +284,7 @@ def _store(*, owner: User, upload: PreparedUpload, fs: float | None) -> UploadOu
         size_bytes=upload.size_bytes,
         sha256=upload.sha256,
         sampling_rate=fs,
+        symptoms=" ".join(_symptoms(symptoms)),
     )
     try:
         with transaction.atomic():

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from diagnosis.urls import analyses, curation, sharing, your_data
+from diagnosis.urls import analyses, batches, curation, sharing, your_data
 
 app_name = "diagnosis"
 
 urlpatterns = [
     *analyses.urlpatterns,
+    *batches.urlpatterns,
     *sharing.urlpatterns,
     *curation.urlpatterns,
     *your_data.urlpatterns,

@@ -16,9 +16,9 @@ from accounts.permissions import AuthenticatedHttpRequest
 from diagnosis import reports
 from diagnosis.engine import InputError
 from diagnosis.forms.analyses import HistoryFilterForm, SymptomsForm, UploadForm
-from diagnosis.models import Analysis, Recording, Status
+from diagnosis.models import Analysis, Recording, Status, UploadBatch
 from diagnosis.selectors import analyses as selectors
-from diagnosis.services import access_log, analyses, queue, uploads
+from diagnosis.services import access_log, analyses, batches, queue, uploads
 
 
 def _own_analysis(request: AuthenticatedHttpRequest, analysis_id: object) -> Analysis:
@@ -50,7 +50,7 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = uploads.recording_create(
+            outcome = batches.upload_receive(
                 owner=request.user,
                 files=form.cleaned_data["file"],
                 fs=form.cleaned_data["fs"],
@@ -60,6 +60,8 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         except InputError as error:
             form.add_error("file", str(error))
         else:
+            if isinstance(outcome, UploadBatch):  # an Apple export or several ECGs
+                return redirect("diagnosis:batch", batch_id=outcome.id)
             if outcome.duplicate:
                 messages.info(
                     request,
@@ -75,6 +77,9 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
             "accepted": uploads.ACCEPTED_DESCRIPTION,
             "accept_attribute": uploads.ACCEPT_ATTRIBUTE,
             "max_mb": uploads.max_upload_bytes() // (1024 * 1024),
+            "max_bytes": uploads.max_upload_bytes(),
+            "max_ecgs": batches.MAX_BATCH_ECGS,
+            "too_large_hint": uploads.EXPORT_TOO_LARGE_HINT,
         },
         status=400 if form.errors else 200,
     )

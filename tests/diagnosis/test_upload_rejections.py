@@ -147,10 +147,13 @@ def test_a_truncated_dat_file_is_refused(client):
     assert "truncated" in reason
 
 
-def test_more_than_two_files_are_refused(client):
+def test_more_files_than_one_upload_may_hold_are_refused(client, monkeypatch):
+    from diagnosis.services import batches
+
+    monkeypatch.setattr(batches, "MAX_BATCH_ECGS", 2)
     png = ecg_files.beat_png("N")
     reason = rejected(client, *(SimpleUploadedFile(f"{i}.png", png) for i in range(3)))
-    assert "Upload one file" in reason
+    assert "That is 3 ECGs; at most 2 are taken at once" in reason
 
 
 def test_an_absurd_sampling_rate_is_refused(client):
