@@ -99,8 +99,10 @@ def events(result: dict[str, Any]) -> list[Event]:
         return []
     times, labels = _beats(result)
     duration_s = float((result.get("summary") or {}).get("duration_s") or 0.0)
+    # A doctor who read the rhythm differently leaves the episodes as the model's reading.
+    whose = " (the model's reading)" if (result.get("rhythm") or {}).get("model_verdict") else ""
     rhythm = [
-        Event("rhythm", e.rhythm, e.name, e.start_s, e.duration_s)
+        Event("rhythm", e.rhythm, e.name + whose, e.start_s, e.duration_s)
         for e in findings.listed_episodes(result)
     ]
     found = rhythm + _ectopy(times, labels) + _pauses(times) + _rate_extremes(times, duration_s)

@@ -30,6 +30,11 @@ FREQUENT_SHARE = 0.10
 SUSTAINED_VT_S = 30.0
 
 #: Verdict code -> the words lists show (the result page adds the heart rate and details).
+NOT_A_BEAT = "NOT_BEAT"
+NOISE = "NOISE"
+#: A doctor's per-beat corrections that are not beat classes, in plain words.
+NON_BEAT_CORRECTIONS = {NOT_A_BEAT: "Not a beat (a false detection)", NOISE: "Noise"}
+
 VERDICT_WORDS: dict[str, str] = {
     "normal": "Normal sinus rhythm",
     "af": "Possible atrial fibrillation",
@@ -260,6 +265,9 @@ def emergency(result: dict[str, Any]) -> str | None:
     Only a real emergency raises it: a ventricular flutter/fibrillation episode, or
     ventricular tachycardia lasting at least ``SUSTAINED_VT_S``. Single beats never do.
     """
+    rhythm = _rhythm(result) or {}
+    if rhythm.get("model_verdict") and rhythm.get("verdict") != "other":
+        return None  # a doctor read the rhythm as something that is not an emergency
     found = episodes(result)
     flutter = [e for e in found if e.rhythm == "VFL"]
     sustained = [e for e in found if e.rhythm == "VT" and e.duration_s >= SUSTAINED_VT_S]
@@ -344,7 +352,8 @@ def _verdict_notes(result: dict[str, Any]) -> list[dict[str, str]]:
     summary = result.get("summary") or {}
     counts: dict[str, int] = summary.get("counts") or {}
     total = sum(counts.values())
-    found = episodes(result)
+    # Once a doctor read the rhythm differently, the model's episodes are no longer news.
+    found = [] if rhythm.get("model_verdict") else episodes(result)
     named = _named(result) if code == "other" else ""
     notes: list[dict[str, str]] = []
 

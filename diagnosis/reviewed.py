@@ -12,24 +12,28 @@ import copy
 from typing import Any
 
 from diagnosis.engine import CLASS_AAMI as AAMI
-
-NOT_A_BEAT = "NOT_BEAT"
-NOISE = "NOISE"
-#: Per-beat corrections that are not beat classes, in plain words.
-NON_BEAT_CORRECTIONS = {NOT_A_BEAT: "Not a beat (a false detection)", NOISE: "Noise"}
+from diagnosis.findings import NOISE, NOT_A_BEAT, VERDICT_WORDS
 
 
 def apply_review(
-    result: dict[str, Any], *, label: str, corrections: list[dict[str, Any]]
+    result: dict[str, Any],
+    *,
+    label: str,
+    corrections: list[dict[str, Any]],
+    rhythm: str = "",
+    doctor: str = "",
 ) -> dict[str, Any]:
     """``result`` as the doctor reads it: ``label`` for a beat image, and the per-beat
     ``corrections`` ({"sample", "label"}) of a record, each corrected beat marked
-    ``"reviewed": true``; the summary's counts, burden and AAMI counts follow."""
+    ``"reviewed": true``; the summary's counts, burden and AAMI counts follow. A ``rhythm``
+    (verdict code) other than the model's becomes the verdict, with the model's kept as
+    ``rhythm["model_verdict"]``."""
     shown = copy.deepcopy(result)
     shown["reviewed"] = True
     if shown.get("input") == "beat_image":
         shown["label"], shown["aami"] = label, AAMI.get(label)
         return shown
+    _apply_rhythm(shown, rhythm=rhythm, doctor=doctor)
     by_sample = {int(c["sample"]): c["label"] for c in corrections}
     beats = []
     for beat in shown.get("beats") or []:
@@ -64,3 +68,22 @@ def apply_review(
     }
     shown["summary"] = summary
     return shown
+
+
+def _apply_rhythm(shown: dict[str, Any], *, rhythm: str, doctor: str) -> None:
+    block = shown.get("rhythm")
+    if not rhythm or not isinstance(block, dict) or block.get("verdict") == rhythm:
+        return
+    model = str(block.get("verdict") or "")
+    block = dict(block)
+    # What only the model's reading measured would now contradict the headline.
+    for key in ("af_burden", "named", "unreadable_cause"):
+        block.pop(key, None)
+    block |= {
+        "verdict": rhythm,
+        "model_verdict": model,
+        "reason": f"{doctor or 'A doctor'} reviewed this recording and reads the rhythm as "
+        f"{VERDICT_WORDS.get(rhythm, rhythm).lower()}; the model had said "
+        f"{VERDICT_WORDS.get(model, model).lower()}.",
+    }
+    shown["rhythm"] = block

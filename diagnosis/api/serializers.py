@@ -71,6 +71,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
             "label": review.label,
             "label_name": review.label_name,
             "model_label": review.model_label,
+            "rhythm": review.rhythm or None,
             "doctor": review.doctor.get_full_name(),
             "reviewed": review.updated_at.isoformat(),
             "beat_corrections": review.beat_corrections,

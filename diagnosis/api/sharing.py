@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from accounts.models import Role, User
 from accounts.permissions import RolePermission
 from diagnosis.api.serializers import AnalysisSerializer
+from diagnosis.findings import VERDICT_WORDS
 from diagnosis.models import SHARE_DURATIONS, AccessVia, Analysis, Share
 from diagnosis.selectors import sharing as sharing_selectors
 from diagnosis.services import access_log
@@ -142,6 +143,13 @@ class ReviewQueueView(APIView):
 class ReviewSerializer(serializers.Serializer):
     # A field called "label" shadows Field.label in the type stubs (fine at run time).
     label = serializers.CharField(max_length=8)  # type: ignore[assignment]
+    rhythm = serializers.ChoiceField(
+        choices=list(VERDICT_WORDS),
+        required=False,
+        allow_blank=True,
+        help_text="A record's rhythm as you read it (the headline the patient reads first); "
+        "empty: as before, else the model's.",
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     beat_labels = serializers.DictField(
         child=serializers.CharField(max_length=8),
@@ -174,6 +182,7 @@ class ReviewView(APIView):
                 analysis=analysis,
                 doctor=doctor,
                 label=data.validated_data["label"],
+                rhythm=data.validated_data.get("rhythm", ""),
                 note=data.validated_data.get("note", ""),
                 beat_labels=beat_labels,
             )

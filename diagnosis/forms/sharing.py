@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
-from diagnosis import reviewed
+from diagnosis import findings
 from diagnosis.models import CLASS_NAMES, SHARE_DURATIONS
 from diagnosis.selectors.sharing import REVIEW_STATES
 
 CLASS_CHOICES = [(code, f"{code} · {name}") for code, name in CLASS_NAMES.items()]
 #: A beat may also be corrected to "noise" or "not a beat" (a false detection).
-BEAT_CHOICES = [*CLASS_CHOICES, *reviewed.NON_BEAT_CORRECTIONS.items()]
+BEAT_CHOICES = [*CLASS_CHOICES, *findings.NON_BEAT_CORRECTIONS.items()]
 
 
 class DoctorSearchForm(forms.Form):
@@ -95,7 +95,14 @@ class QueueFilterForm(forms.Form):
             field.widget.attrs.setdefault("class", css)
 
 
+#: A doctor's reading of a record's rhythm: the verdicts the site gives.
+RHYTHM_CHOICES = list(findings.VERDICT_WORDS.items())
+
+
 class ReviewForm(forms.Form):
+    rhythm = forms.ChoiceField(
+        label="Your reading of the rhythm", choices=RHYTHM_CHOICES, required=False
+    )
     label = forms.ChoiceField(label="Your reading of this result", choices=CLASS_CHOICES)
     note = forms.CharField(
         label="Note for the patient",
@@ -107,4 +114,5 @@ class ReviewForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["label"].widget.attrs["class"] = "form-select"
+        self.fields["rhythm"].widget.attrs["class"] = "form-select"
         self.fields["note"].widget.attrs["class"] = "form-control"

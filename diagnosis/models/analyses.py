@@ -315,6 +315,25 @@ class Analysis(models.Model):
         return CLASS_NAMES.get(self.shown_label, self.shown_label)
 
     @property
+    def shown_verdict(self) -> str:
+        """The rhythm verdict people read: the latest reviewing doctor's, else the model's."""
+        review = self.latest_review
+        return review.rhythm if review is not None and review.rhythm else self.verdict
+
+    @property
+    def shown_verdict_text(self) -> str:
+        """The verdict line of lists: the doctor's reading when it differs from the model's."""
+        if self.shown_verdict == self.verdict:
+            return self.verdict_text or self.verdict_name
+        return f"{findings.verdict_words(self.shown_verdict)} (doctor's reading)"
+
+    @property
+    def shown_verdict_level(self) -> str:
+        if self.shown_verdict == self.verdict:
+            return self.verdict_level
+        return findings.VERDICT_LEVELS.get(self.shown_verdict, "warning")
+
+    @property
     def verdict_name(self) -> str:
         """The verdict in plain words, for lists (``""`` when there is none)."""
         return findings.verdict_words(self.verdict)

@@ -13,6 +13,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from accounts.models import Role
+from diagnosis import findings
 from diagnosis.models.analyses import CLASS_NAMES
 
 #: How long a patient can share for: a choice on the page and in the API.
@@ -121,6 +122,9 @@ class Review(models.Model):
     verdict = models.CharField(max_length=16, choices=Verdict.choices)
     model_label = models.CharField(max_length=8)  # what the model said, kept for the record
     label = models.CharField(max_length=8)  # what the doctor says
+    # A record's rhythm as the doctor reads it (a verdict code: normal, af, ...); empty for a
+    # beat picture or a result without a rhythm verdict.
+    rhythm = models.CharField(max_length=16, blank=True)
     # [{"sample": int, "t": seconds, "model_label": "NOR", "label": "PVC"}, ...] by sample
     beat_corrections = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
@@ -145,6 +149,36 @@ class Review(models.Model):
     @property
     def is_corrected(self) -> bool:
         return self.verdict == Verdict.CORRECTED
+
+    @property
+    def model_label_name(self) -> str:
+        return CLASS_NAMES.get(self.model_label, self.model_label)
+
+    @property
+    def rhythm_changed(self) -> bool:
+        """The doctor reads the rhythm differently from the model."""
+        return bool(self.rhythm) and self.rhythm != self.analysis.verdict
+
+    @property
+    def rhythm_name(self) -> str:
+        return findings.verdict_words(self.rhythm)
+
+    @property
+    def model_rhythm_name(self) -> str:
+        return findings.verdict_words(self.analysis.verdict)
+
+    @property
+    def corrections_in_words(self) -> list[dict[str, str]]:
+        """The per-beat corrections for people: when (m:ss) and plain names."""
+        names = {**CLASS_NAMES, **findings.NON_BEAT_CORRECTIONS}
+        return [
+            {
+                "at": findings.clock(float(c["t"])) if c.get("t") is not None else "",
+                "model": names.get(c["model_label"], c["model_label"]),
+                "doctor": names.get(c["label"], c["label"]),
+            }
+            for c in self.beat_corrections
+        ]
 
 
 class AccessVia(models.TextChoices):

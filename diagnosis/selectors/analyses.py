@@ -137,6 +137,12 @@ class Shown:
     def label_name(self) -> str:
         return CLASS_NAMES.get(self.label, self.label)
 
+    @property
+    def label_count(self) -> int | None:
+        """How many of a record's beats have the headline class (``None``: a beat image)."""
+        counts = (self.result.get("summary") or {}).get("counts")
+        return int(counts.get(self.label, 0)) if isinstance(counts, dict) else None
+
 
 def shown(analysis: Analysis, *, model_only: bool = False) -> Shown:
     """The result as people should read it: with the latest doctor's review applied, or the
@@ -145,7 +151,13 @@ def shown(analysis: Analysis, *, model_only: bool = False) -> Shown:
     review = None if model_only else analysis.latest_review
     if review is None:
         return Shown(result, analysis.label, analysis.confidence, None)
-    applied = reviewed.apply_review(result, label=review.label, corrections=review.beat_corrections)
+    applied = reviewed.apply_review(
+        result,
+        label=review.label,
+        corrections=review.beat_corrections,
+        rhythm=review.rhythm,
+        doctor=review.doctor.get_full_name(),
+    )
     if applied.get("input") == "beat_image":
         return Shown(applied, review.label, None, review)
     counts = (applied.get("summary") or {}).get("counts") or {}

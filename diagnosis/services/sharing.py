@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import DoctorProfile, User
-from diagnosis import reviewed
+from diagnosis import findings
 from diagnosis.models import (
     CLASS_NAMES,
     SHARE_DURATIONS,
@@ -120,9 +120,23 @@ def share_revoke(*, share: Share, by: User) -> Share:
 
 def _clean_label(label: str, *, beat: bool = False) -> str:
     """A class code; for one beat also "not a beat" or "noise" (``reviewed``)."""
-    if label not in CLASS_NAMES and not (beat and label in reviewed.NON_BEAT_CORRECTIONS):
+    if label not in CLASS_NAMES and not (beat and label in findings.NON_BEAT_CORRECTIONS):
         raise ValidationError(f"Unknown class {label!r}.")
     return label
+
+
+def _clean_rhythm(analysis: Analysis, rhythm: str) -> str:
+    """The doctor's rhythm verdict for a record with one; empty keeps the model's (a beat
+    picture has none)."""
+    if not analysis.verdict:
+        if rhythm:
+            raise ValidationError("This result has no rhythm to read.")
+        return ""
+    if not rhythm:
+        return analysis.verdict
+    if rhythm not in findings.VERDICT_WORDS:
+        raise ValidationError(f"Unknown rhythm {rhythm!r}.")
+    return rhythm
 
 
 @transaction.atomic
@@ -133,10 +147,12 @@ def review_submit(
     label: str,
     note: str = "",
     beat_labels: dict[int, str] | None = None,
+    rhythm: str = "",
 ) -> Review:
     """A doctor with an active share confirms or corrects an analysis.
 
-    ``label`` is the doctor's class for the analysis; ``beat_labels`` maps beat sample
+    ``label`` is the doctor's class for the analysis; ``rhythm`` the doctor's verdict on a
+    record's rhythm (empty: as before, else the model's); ``beat_labels`` maps beat sample
     indices (of a record) to the doctor's class for beats the doctor looked at: a class
     different from the model's is a correction, the model's own class removes an earlier
     correction, beats not mentioned keep what the review said before. Every correction
@@ -157,6 +173,7 @@ def review_submit(
     label = _clean_label(label)
 
     review = Review.objects.filter(analysis=analysis, doctor=doctor).first()
+    rhythm = _clean_rhythm(analysis, rhythm or (review.rhythm if review else ""))
     corrections: dict[int, dict[str, Any]] = {
         int(c["sample"]): c for c in (review.beat_corrections if review else [])
     }
@@ -178,11 +195,12 @@ def review_submit(
                     "model_label": model_beats[sample],
                     "label": beat_label,
                 }
-    corrected = label != analysis.label or bool(corrections)
+    corrected = label != analysis.label or rhythm != analysis.verdict or bool(corrections)
     if review is None:
         review = Review(analysis=analysis, doctor=doctor)
     review.model_label = analysis.label
     review.label = label
+    review.rhythm = rhythm
     review.verdict = Verdict.CORRECTED if corrected else Verdict.CONFIRMED
     review.beat_corrections = [corrections[s] for s in sorted(corrections)]
     review.note = note.strip()

@@ -58,6 +58,7 @@ def _analysis_json(analysis: Analysis, view: Shown) -> dict[str, Any]:
             "doctor": review.doctor.get_full_name(),
             "reviewed": review.updated_at.isoformat(),
             "label": review.label,
+            "rhythm": review.rhythm or None,
             "beat_corrections": review.beat_corrections,
             "note": review.note,
         },

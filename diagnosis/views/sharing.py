@@ -233,7 +233,11 @@ def _float_param(value: str | None, default: float) -> float:
 def review(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpResponse:
     analysis = _analysis_to_review(request, analysis_id)
     mine = analysis.reviews.filter(doctor=request.user).first()
-    initial = {"label": mine.label if mine else analysis.label, "note": mine.note if mine else ""}
+    initial = {
+        "label": mine.label if mine else analysis.label,
+        "rhythm": (mine.rhythm if mine and mine.rhythm else analysis.verdict),
+        "note": mine.note if mine else "",
+    }
     form = ReviewForm(request.POST or None, initial=initial)
     start = _float_param(request.POST.get("start") or request.GET.get("start"), 0.0)
     if request.method == "POST" and form.is_valid():
@@ -247,6 +251,7 @@ def review(request: AuthenticatedHttpRequest, analysis_id: object) -> HttpRespon
                 analysis=analysis,
                 doctor=request.user,
                 label=form.cleaned_data["label"],
+                rhythm=form.cleaned_data["rhythm"],
                 note=form.cleaned_data["note"],
                 beat_labels=beat_labels,
             )

@@ -109,7 +109,7 @@ def test_share_then_the_doctor_corrects_a_beat_and_the_patient_reads_the_review(
     as_patient.goto(live_server.url + f"/analyses/{analysis.id}/")
     reviews_card = as_patient.locator("#doctor-reviews")
     assert "Nothing urgent." in reviews_card.inner_text()
-    assert "NOR → APC" in reviews_card.inner_text()
+    assert "normal beat → atrial premature contraction" in reviews_card.inner_text()
     screenshot(as_patient, "doctors-5-patient-reads-review")
     as_patient.goto(live_server.url + "/analyses/")
     assert "Reviewed by Ada Lovelace" in as_patient.locator("#history-list").inner_text()

@@ -21,6 +21,8 @@ def thirty_minutes() -> dict:
         beats += beats_at([t], labels.get(t, "NOR"))
     return record_result(
         verdict="af",
+        reason="Irregularly irregular rhythm without P waves from 20:00 to 21:00.",
+        af_burden=60 / 1800,
         beats=beats,
         duration_s=1800.0,
         episodes=[episode("N", 0, 1200), episode("AFIB", 1200, 1260), episode("N", 1260, 1800)],

@@ -9,7 +9,7 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
-from diagnosis import reviewed
+from diagnosis import findings
 from diagnosis.models import LabeledExample
 from diagnosis.services.sharing import review_submit
 from tests.doctors.conftest import RECORD_FS, make_record_analysis
@@ -35,8 +35,8 @@ def corrected(patient, doctor_with_share):
         beat_labels={
             beat_sample(5): "APC",
             beat_sample(2): "PVC",
-            beat_sample(3): reviewed.NOT_A_BEAT,
-            beat_sample(9): reviewed.NOISE,
+            beat_sample(3): findings.NOT_A_BEAT,
+            beat_sample(9): findings.NOISE,
         },
     )
     return analysis

@@ -145,7 +145,8 @@ def test_the_patient_reads_the_note_and_corrections_on_the_result_page_and_in_hi
     page = client.get(f"/analyses/{record_analysis.id}/").content.decode()
     assert "Reviewed by a doctor" in page
     assert "Please book an appointment &lt;soon&gt;." in page  # escaped
-    assert f"Beat at {sample / 360:.2f} s: NOR → <strong>APC</strong>" in page
+    at = f"{int(sample / 360) // 60:02d}:{int(sample / 360) % 60:02d}"
+    assert f"At {at}: normal beat → <strong>atrial premature contraction</strong>" in page
     assert 'id="review-link"' not in page  # patients do not get the review button
     history = client.get("/analyses/").content.decode()
     assert "Reviewed by Ada Lovelace · corrected" in history
