@@ -42,7 +42,7 @@ class UploadForm(forms.Form):
         label="How did you feel when you recorded? (optional)",
         choices=list(SYMPTOMS.items()),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     symptom_note = forms.CharField(
         label="In your own words (optional)", required=False, max_length=500
