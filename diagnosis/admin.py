@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils import timezone
 
 from diagnosis.models import (
     AccessLogEntry,
@@ -18,13 +19,14 @@ from diagnosis.models import (
     AuditEvent,
     ImportBatch,
     LabeledExample,
+    MaintenanceWindow,
     ModelVersion,
     Recording,
     Review,
     Share,
     TrainingRun,
 )
-from diagnosis.services import access_log, uploads
+from diagnosis.services import access_log, maintenance, uploads
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -128,3 +130,26 @@ class ImportBatchAdmin(ReadOnlyAdmin):
 class TrainingRunAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "requested_by", "status", "epoch", "loss", "accuracy"]
     list_filter = ["status"]
+
+
+@admin.register(MaintenanceWindow)
+class MaintenanceWindowAdmin(admin.ModelAdmin):
+    """Plan maintenance: a window with an end time shows a countdown banner on every page
+    and pauses uploads; "End maintenance now" closes it early."""
+
+    list_display = ["starts_at", "ends_at", "ended_at", "message", "created_by"]
+    fields = ["message", "starts_at", "ends_at", "ended_at"]
+    readonly_fields = ["ended_at"]
+    actions = ["end_now"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        maintenance.maintenance_changed()
+
+    @admin.action(description="End maintenance now")
+    def end_now(self, request: HttpRequest, queryset: Any) -> None:
+        ended = queryset.filter(ended_at__isnull=True).update(ended_at=timezone.now())
+        maintenance.maintenance_changed()
+        self.message_user(request, f"Ended {ended} maintenance window(s).")

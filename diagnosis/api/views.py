@@ -22,6 +22,7 @@ from diagnosis.api.serializers import (
 from diagnosis.engine import InputError
 from diagnosis.models import AccessVia, Analysis, UploadBatch
 from diagnosis.services import access_log, batches, uploads
+from diagnosis.services.maintenance import UnderMaintenance
 
 UPLOAD_RESULT = PolymorphicProxySerializer(
     component_name="UploadResult",
@@ -87,6 +88,12 @@ class AnalysisViewSet(
             )
         except uploads.QuotaExceeded as error:
             return Response({"file": [str(error)]}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        except UnderMaintenance as error:
+            return Response(
+                {"file": [str(error)]},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": str(error.retry_after_s)},
+            )
         except InputError as error:
             return Response({"file": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
         if isinstance(outcome, UploadBatch):

@@ -30,6 +30,7 @@ from diagnosis.models.curation import (
     RunStatus,
     TrainingRun,
 )
+from diagnosis.models.maintenance import MaintenanceWindow
 from diagnosis.models.sharing import (
     SHARE_DURATIONS,
     AccessLogEntry,
@@ -54,6 +55,7 @@ __all__ = [
     "ImportBatch",
     "InputKind",
     "LabeledExample",
+    "MaintenanceWindow",
     "ModelVersion",
     "Recording",
     "RecordingQuerySet",

@@ -34,7 +34,7 @@ from django.db import transaction
 from accounts.models import User
 from diagnosis.engine import InputError
 from diagnosis.models import Recording, UploadBatch, UploadBatchItem
-from diagnosis.services import uploads
+from diagnosis.services import maintenance, uploads
 
 #: Most ECGs one upload may hold (an Apple export's folder, or files chosen at once).
 MAX_BATCH_ECGS = 200
@@ -321,7 +321,9 @@ def upload_receive(
             file's); the upload is too large or holds too many ECGs; symptoms were given for
             several ECGs (they describe one recording).
         QuotaExceeded: the upload limits were already reached.
+        UnderMaintenance: uploads are paused for planned maintenance.
     """
+    maintenance.uploads_check_open()
     if sum(f.size or 0 for f in files) > uploads.max_upload_bytes():
         raise InputError(uploads.too_large_message([f.name or "" for f in files]))
     with ExitStack() as stack:

@@ -28,3 +28,17 @@ document.addEventListener("submit", (event) => {
   const form = event.target.closest("form[data-max-bytes]");
   if (form && tooLarge(form)) event.preventDefault();
 });
+// The maintenance banner counts down to its end time (data-ends-at, ISO 8601).
+const maintenance = document.getElementById("maintenance-banner");
+if (maintenance) {
+  const endsAt = Date.parse(maintenance.dataset.endsAt);
+  const clock = maintenance.querySelector("[data-countdown]");
+  const tick = () => {
+    const left = Math.max(0, Math.round((endsAt - Date.now()) / 1000));
+    const minutes = Math.floor(left / 60);
+    const seconds = String(left % 60).padStart(2, "0");
+    clock.textContent = left > 0 ? `${minutes}:${seconds}` : "any moment now (reload the page)";
+    if (left > 0) window.setTimeout(tick, 1000);
+  };
+  tick();
+}
