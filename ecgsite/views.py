@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -33,9 +36,55 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "404.html", status=404)
 
 
+#: Seconds a person (and the 503's Retry-After) is told to wait while a service is down.
+RETRY_AFTER_S = 10
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    # No context processors on purpose: the error may come from the database or the session.
-    return render(request, "500.html", status=500)
+    """500, or 503 "temporarily unavailable, try again in N s" when the error is a service
+    that cannot be reached (Django calls this inside its ``except``, so the error is known).
+
+    Standalone templates, rendered without the request: the database or the session may be
+    what failed."""
+    missing = outage(sys.exc_info()[1])
+    if missing is None:
+        return HttpResponse(render_to_string("500.html"), status=500)
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {
+                "detail": f"Temporarily unavailable ({missing}); try again in "
+                f"{RETRY_AFTER_S} s. Nothing you sent before has been lost.",
+                "retry_after_s": RETRY_AFTER_S,
+            },
+            status=503,
+        )
+    else:
+        page = render_to_string("503.html", {"retry_after_s": RETRY_AFTER_S, "what": missing})
+        response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def outage(error: BaseException | None) -> str | None:
+    """What could not be reached, if ``error`` (or an error it came from) is a database,
+    cache or message-broker connection failure; ``None`` for any other error."""
+    from django.db import InterfaceError, OperationalError
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, OperationalError | InterfaceError):
+            return "the database"
+        if isinstance(error, RedisConnectionError | RedisTimeoutError):
+            return "the cache"
+        if isinstance(error, BrokerError):
+            return "the task queue"
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
