@@ -431,3 +431,11 @@ def train_candidate(
         should_stop=should_stop,
         extra_metadata=extra_metadata,
     )
+
+
+def candidate_remove(directory: str) -> None:
+    """Delete a trained candidate's folder that was never registered (its run was closed
+    meanwhile, or registering failed): a failed run leaves no model behind."""
+    if not directory or Path(directory).name != directory:
+        raise ValueError(f"not a model folder name: {directory!r}")
+    shutil.rmtree(model_dir(directory), ignore_errors=True)

@@ -34,6 +34,13 @@ def sweep_analyses() -> int:
     return analyses.analysis_sweep()
 
 
+@shared_task(name="diagnosis.tasks.sweep_training_runs", ignore_result=True)
+def sweep_training_runs() -> int:
+    """Periodic (beat): fail training runs whose worker is gone (lease ran out), so the
+    next run can start. Runs on the default queue: the training worker may be the one gone."""
+    return training.training_runs_sweep()
+
+
 @shared_task(name="diagnosis.tasks.send_doctor_digests", ignore_result=True)
 def send_doctor_digests() -> int:
     """Periodic (beat): each doctor's digest of new uploads from sharing patients."""
@@ -56,7 +63,7 @@ def send_review_email(review_id: int) -> bool:
     name="diagnosis.tasks.training_run",
     ignore_result=True,
     # Not acks_late: a training run is long and is not retried by redelivery; a run whose
-    # worker died is closed by an administrator's cancel (its heartbeat stops).
+    # worker died stops renewing its lease and the sweeper (sweep_training_runs) fails it.
     soft_time_limit=6 * 3600,
     time_limit=6 * 3600 + 60,
 )

@@ -298,6 +298,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-analyses": {"task": "diagnosis.tasks.sweep_analyses", "schedule": 60.0},
+    # Training runs whose worker is gone (lease ran out) are failed, freeing the next run.
+    "sweep-training-runs": {"task": "diagnosis.tasks.sweep_training_runs", "schedule": 60.0},
     # Doctors' digest of new uploads from sharing patients, once a day.
     "doctor-digests": {"task": "diagnosis.tasks.send_doctor_digests", "schedule": 24 * 3600.0},
 }

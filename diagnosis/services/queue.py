@@ -7,7 +7,8 @@ The tasks are registered when the app is ready (``DiagnosisConfig.ready`` import
 Embedded mode (no broker): tasks run in the web process, on background threads
 (``EMBEDDED_TASKS_IN_BACKGROUND``, on by default), so an upload returns at once and its page
 follows the job live, as with real workers. One thread runs analyses and emails in order and
-sends stuck analyses again every minute (the sweeper a worker's beat runs in production);
+runs the sweeps every minute (stuck analyses, training runs whose worker is gone: what a
+worker's beat runs in production);
 another runs training, so a long training run never holds up an analysis.
 """
 
@@ -25,11 +26,14 @@ log = logging.getLogger(__name__)
 
 CLASSIFY_ANALYSIS = "diagnosis.tasks.classify_analysis"
 SWEEP_ANALYSES = "diagnosis.tasks.sweep_analyses"
+SWEEP_TRAINING_RUNS = "diagnosis.tasks.sweep_training_runs"
 SEND_REVIEW_EMAIL = "diagnosis.tasks.send_review_email"
 TRAINING_RUN = "diagnosis.tasks.training_run"
 DELETE_ACCOUNT = "diagnosis.tasks.delete_account"
 
-#: Seconds between the embedded runner's sweeps of stuck analyses.
+#: The periodic tasks the embedded runner runs itself (the beat schedule's, in production).
+PERIODIC_SWEEPS = (SWEEP_ANALYSES, SWEEP_TRAINING_RUNS)
+#: Seconds between the embedded runner's sweeps.
 EMBEDDED_SWEEP_EVERY_S = 60.0
 
 
@@ -76,14 +80,16 @@ class _EmbeddedRunner:
 
     def _loop(self) -> None:
         if self.sweeps:
-            self.jobs.put((SWEEP_ANALYSES, ()))  # what an earlier process left behind
+            for sweep in PERIODIC_SWEEPS:  # what an earlier process left behind
+                self.jobs.put((sweep, ()))
         while True:
             try:
                 name, args = self.jobs.get(timeout=EMBEDDED_SWEEP_EVERY_S)
             except stdlib_queue.Empty:
-                if not self.sweeps:
-                    continue
-                name, args = SWEEP_ANALYSES, ()
+                if self.sweeps:
+                    for sweep in PERIODIC_SWEEPS:
+                        _run(sweep, ())
+                continue
             if name == _STOP:
                 return
             _run(name, args)

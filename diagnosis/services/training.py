@@ -1,21 +1,32 @@
-"""Training runs (administrators only): start one, the training worker's run, cancel.
+"""Training runs (administrators only): start one, the training worker's run, cancel, and
+the sweeper that closes runs whose worker is gone.
 
 State machine in :mod:`diagnosis.models.curation`. A run never changes the active model:
 its candidate is registered inactive; :func:`diagnosis.services.curation.model_version_activate`
 switches it.
+
+The lease: a running run's ``heartbeat_at`` is renewed by its progress reports and, between
+them, by a thread in the worker (:func:`_lease_kept`). A run not renewed for
+``TRAINING_LEASE_SECONDS`` lost its worker (killed, out of memory, restarted): the sweeper
+fails it with a message, which frees the one-run-at-a-time rule. Every write of the worker is
+guarded by ``status=running``, so a late report from a worker thought dead changes nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -37,8 +48,25 @@ RUN_ALREADY_OPEN = (
     "A training run is already in progress (run #{pk}). Only one runs at a time: wait for it "
     "to finish or cancel it."
 )
-#: A running run whose worker has not reported for this long may be closed by a cancel.
-STALE_RUN_AFTER = timedelta(minutes=10)
+#: A running run whose worker has not renewed its lease for this long lost its worker: the
+#: sweeper fails it, and a cancel closes it at once.
+TRAINING_LEASE_SECONDS = 300
+TRAINING_LEASE = timedelta(seconds=TRAINING_LEASE_SECONDS)
+#: How often the worker's lease thread renews the lease (well inside the lease).
+LEASE_RENEW_EVERY_S = 30.0
+#: A queued run that no worker has claimed for this long lost its message (or no training
+#: worker runs): the sweeper fails it rather than leave it blocking the next run.
+UNCLAIMED_RUN_AFTER = timedelta(minutes=30)
+
+WORKER_LOST = (
+    "The training worker stopped responding (it may have been restarted or run out of "
+    "memory) at {time}; the run was marked failed. Start it again."
+)
+NEVER_CLAIMED = (
+    "No training worker picked this run up within {minutes} minutes (the training worker "
+    "may be stopped or its message lost); the run was marked failed. Start it again once "
+    "the training worker is running."
+)
 
 
 def training_start(*, by: User, small: bool = False, epochs: int | None = None) -> TrainingRun:
@@ -98,13 +126,14 @@ def training_send(*, run_id: int) -> bool:
 @transaction.atomic
 def training_cancel(*, run: TrainingRun, by: User) -> TrainingRun:
     """Cancel a run: a queued one at once; a running one stops at its next batch (its
-    worker closes it). A running run whose worker went silent is closed at once."""
+    worker closes it). A running run whose lease ran out (no worker) is closed at once."""
     run = TrainingRun.objects.select_for_update().get(pk=run.pk)
     if not run.is_open:
         raise ValidationError("This run has already finished.")
     now = timezone.now()
-    silent = run.heartbeat_at is None or run.heartbeat_at < now - STALE_RUN_AFTER
-    if run.status == RunStatus.QUEUED or (run.status == RunStatus.RUNNING and silent):
+    if run.status == RunStatus.QUEUED or (
+        run.status == RunStatus.RUNNING and _lease_expired(run, now)
+    ):
         run.status = RunStatus.CANCELLED
         run.is_open = False
         run.finished_at = now
@@ -114,8 +143,51 @@ def training_cancel(*, run: TrainingRun, by: User) -> TrainingRun:
     return run
 
 
-def _run_update(run_id: int, **fields: Any) -> None:
-    TrainingRun.objects.filter(pk=run_id).update(heartbeat_at=timezone.now(), **fields)
+def _lease_expired(run: TrainingRun, now: datetime) -> bool:
+    return run.heartbeat_at is None or run.heartbeat_at < now - TRAINING_LEASE
+
+
+def _run_update(run_id: int, **fields: Any) -> bool:
+    """Renew the lease (and write progress) while the run is still running. Returns False
+    once it is not: a worker thought dead never writes over the sweeper's verdict."""
+    return bool(
+        TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            heartbeat_at=timezone.now(), **fields
+        )
+    )
+
+
+def training_lease_renew(*, run_id: int) -> bool:
+    """Renew a running run's lease; False when the run is no longer running."""
+    return _run_update(run_id)
+
+
+@contextlib.contextmanager
+def _lease_kept(run_id: int) -> Iterator[None]:
+    """Renew the lease from a background thread while the block runs: some phases (loading
+    the base records, the benchmark) report nothing for minutes. The thread dies with its
+    process, so a killed worker stops renewing, which is what the sweeper looks for."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        try:
+            while not stop.wait(LEASE_RENEW_EVERY_S):
+                try:
+                    if not training_lease_renew(run_id=run_id):
+                        return
+                except DatabaseError:
+                    log.warning("training run %s: lease not renewed", run_id, exc_info=True)
+                    connection.close()  # reconnect at the next try
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=renew, name=f"training-lease-{run_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
 
 
 def _claim_run(run_id: int) -> bool:
@@ -178,19 +250,29 @@ def training_examples() -> tuple[np.ndarray, list[str], np.ndarray, int]:
 
 def training_execute(*, run_id: int) -> str:
     """Run a queued training run (the ``training`` worker calls this). Returns the final
-    status. Never touches the active model; a failure or cancel leaves no model behind."""
+    status, or ``"skipped"`` (not claimable) or ``"lost"`` (closed by the sweeper or a cancel
+    while it ran; its result is dropped). Never touches the active model; a failure or
+    cancel leaves no model behind."""
     if not _claim_run(run_id):
         return "skipped"
-    run = TrainingRun.objects.get(pk=run_id)
+    with _lease_kept(run_id):
+        return _training_train(TrainingRun.objects.get(pk=run_id))
+
+
+def _training_train(run: TrainingRun) -> str:
+    run_id = run.pk
     directory = f"ecg-cnn-r{run.pk}-{timezone.now():%Y%m%d%H%M%S}"
     last_check = [0.0, False]
 
     def should_stop() -> bool:
-        # The cancel flag is read from the database at most once a second.
+        # Read from the database at most once a second: a cancel, or the run closed by the
+        # sweeper (this worker was thought dead), stops it at the next batch.
         now = time.monotonic()
         if now - last_check[0] >= 1.0:
             last_check[0] = now
-            last_check[1] = TrainingRun.objects.filter(pk=run_id, cancel_requested=True).exists()
+            last_check[1] = not TrainingRun.objects.filter(
+                pk=run_id, status=RunStatus.RUNNING, cancel_requested=False
+            ).exists()
         return bool(last_check[1])
 
     def progress(event: dict[str, Any]) -> None:
@@ -230,43 +312,107 @@ def training_execute(*, run_id: int) -> str:
             },
         )
     except engine.TrainingCancelled:
-        _training_close(run_id, RunStatus.CANCELLED, "")
-        return RunStatus.CANCELLED
+        return _worker_close(run_id, RunStatus.CANCELLED, "")
     except Exception as exc:
         log.exception("training run %s failed", run_id)
-        _training_close(run_id, RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000])
-        return RunStatus.FAILED
+        return _worker_close(run_id, RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000])
     try:
-        _training_succeed(run_id=run_id, directory=directory, metadata=meta)
+        registered = _training_succeed(run_id=run_id, directory=directory, metadata=meta)
     except Exception as exc:
         log.exception("training run %s: the candidate could not be registered", run_id)
-        _training_close(run_id, RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000])
-        return RunStatus.FAILED
+        engine.candidate_remove(directory)
+        return _worker_close(run_id, RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000])
+    if not registered:
+        engine.candidate_remove(directory)
+        return _lost(run_id)
     return RunStatus.SUCCEEDED
 
 
-def _training_close(run_id: int, status: str, error: str) -> None:
-    TrainingRun.objects.filter(pk=run_id).update(
-        status=status, is_open=False, finished_at=timezone.now(), error=error
-    )
-    audit_log(actor=None, action=f"training.{status}", target=f"training run #{run_id}")
+def _worker_close(run_id: int, status: str, error: str) -> str:
+    """The worker ends its run; ``"lost"`` when the run was closed meanwhile."""
+    return status if _training_close(run_id, status, error) else _lost(run_id)
+
+
+def _lost(run_id: int) -> str:
+    log.warning("training run %s was closed while it ran; its result is dropped", run_id)
+    return "lost"
+
+
+def _training_close(
+    run_id: int,
+    status: str,
+    error: str,
+    *,
+    only: Q | None = None,
+    details: dict[str, Any] | None = None,
+) -> bool:
+    """Close an open run (the audit log says so). ``only`` guards the update: a run already
+    closed (by the sweeper, a cancel, or its worker) stays as it was (False). Default: the
+    run is still running."""
+    only = only if only is not None else Q(status=RunStatus.RUNNING)
+    with transaction.atomic():
+        closed = TrainingRun.objects.filter(only, pk=run_id).update(
+            status=status, is_open=False, finished_at=timezone.now(), error=error
+        )
+        if closed:
+            audit_log(
+                actor=None,
+                action=f"training.{status}",
+                target=f"training run #{run_id}",
+                details=details,
+            )
+    return bool(closed)
 
 
 @transaction.atomic
-def _training_succeed(*, run_id: int, directory: str, metadata: dict[str, Any]) -> None:
+def _training_succeed(*, run_id: int, directory: str, metadata: dict[str, Any]) -> bool:
+    """Register the candidate if the run is still this worker's; False (nothing written)
+    when it was closed meanwhile."""
+    closed = TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.SUCCEEDED, is_open=False, finished_at=timezone.now(), phase="done"
+    )
+    if not closed:
+        return False
     candidate = ModelVersion.objects.create(
         version=metadata["version"], directory=directory, metadata=metadata, is_active=False
     )
-    TrainingRun.objects.filter(pk=run_id).update(
-        status=RunStatus.SUCCEEDED,
-        is_open=False,
-        finished_at=timezone.now(),
-        phase="done",
-        candidate=candidate,
-    )
+    TrainingRun.objects.filter(pk=run_id).update(candidate=candidate)
     audit_log(
         actor=None,
         action="training.succeeded",
         target=f"training run #{run_id}",
         details={"candidate": candidate.version},
     )
+    return True
+
+
+# --- The sweeper ---------------------------------------------------------------------------
+
+
+def training_runs_sweep() -> int:
+    """Fail the open runs no worker holds any more, with a message for the administrator,
+    so the one-run-at-a-time rule never waits forever (the beat runs it every minute).
+
+    A running run whose lease ran out lost its worker; a queued run unclaimed for
+    ``UNCLAIMED_RUN_AFTER`` lost its message. Returns the number of runs failed.
+    """
+    now = timezone.now()
+    lease_expired = Q(status=RunStatus.RUNNING) & (
+        Q(heartbeat_at__lt=now - TRAINING_LEASE) | Q(heartbeat_at__isnull=True)
+    )
+    failed = 0
+    for run in TrainingRun.objects.filter(lease_expired).only("pk", "heartbeat_at", "started_at"):
+        last_seen = run.heartbeat_at or run.started_at or now
+        message = WORKER_LOST.format(time=f"{timezone.localtime(last_seen):%H:%M}")
+        details = {"reason": "worker lost", "last_heartbeat": last_seen.isoformat()}
+        # The same condition again in the update: a heartbeat just now keeps the run.
+        if _training_close(run.pk, RunStatus.FAILED, message, only=lease_expired, details=details):
+            failed += 1
+    never_claimed = Q(status=RunStatus.QUEUED, created_at__lt=now - UNCLAIMED_RUN_AFTER)
+    minutes = int(UNCLAIMED_RUN_AFTER.total_seconds() // 60)
+    for run_id in TrainingRun.objects.filter(never_claimed).values_list("pk", flat=True):
+        message = NEVER_CLAIMED.format(minutes=minutes)
+        details = {"reason": "never claimed"}
+        if _training_close(run_id, RunStatus.FAILED, message, only=never_claimed, details=details):
+            failed += 1
+    return failed
