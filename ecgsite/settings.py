@@ -297,7 +297,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BEAT_SCHEDULE = {
-    "sweep-analyses": {"task": "diagnosis.tasks.sweep_analyses", "schedule": 60.0},
+    # Often: a killed worker's analysis is sent to another one once its 20 s lease runs out.
+    "sweep-analyses": {"task": "diagnosis.tasks.sweep_analyses", "schedule": 5.0},
     # Training runs whose worker is gone (lease ran out) are failed, freeing the next run.
     "sweep-training-runs": {"task": "diagnosis.tasks.sweep_training_runs", "schedule": 60.0},
     # Doctors' digest of new uploads from sharing patients, once a day.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,13 +23,16 @@ from django.utils import timezone
 
 from diagnosis import engine, findings
 from diagnosis.models import Analysis, ModelVersion, Status
-from diagnosis.services import queue
+from diagnosis.services import leases, queue
 
 log = logging.getLogger(__name__)
 
-#: How long a claimed run may take before another worker may take it over (seconds).
-#: Longer than the task's hard time limit, so a live run is never taken over.
-RUN_LEASE_SECONDS = 240
+#: How long a claimed run is this worker's without renewal (seconds). A live run renews it
+#: every ``RUN_LEASE_RENEW_S`` (``leases.lease_kept``), so only a dead or killed worker's run
+#: runs out, and the sweeper (every 5 s, ``CELERY_BEAT_SCHEDULE``) sends it to another
+#: worker: a worker killed mid-job has its job taken over within about 25 s.
+RUN_LEASE_SECONDS = 20
+RUN_LEASE_RENEW_S = 5.0
 #: A queued analysis older than this is sent to the broker again by the sweeper.
 STUCK_AFTER = timedelta(minutes=2)
 
@@ -88,14 +92,19 @@ def analysis_sweep(*, stuck_after: timedelta = STUCK_AFTER) -> int:
     """
     now = timezone.now()
     expired = Analysis.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now)
-    expired.update(status=Status.QUEUED, run_token=None, lease_expires_at=None)
+    # A dead worker's run goes to another worker now, however recently it was sent.
+    abandoned = list(expired.values_list("id", flat=True)[:500])
+    expired.filter(id__in=abandoned).update(
+        status=Status.QUEUED, run_token=None, lease_expires_at=None
+    )
     stuck = list(
         Analysis.objects.filter(status=Status.QUEUED)
         .filter(Q(enqueued_at__lt=now - stuck_after) | Q(enqueued_at__isnull=True))
+        .exclude(id__in=abandoned)
         .values_list("id", flat=True)[:500]
     )
     sent = 0
-    for analysis_id in stuck:
+    for analysis_id in abandoned + stuck:
         if analysis_send(analysis_id=analysis_id):
             Analysis.objects.filter(id=analysis_id).update(enqueued_at=timezone.now())
             sent += 1
@@ -147,12 +156,13 @@ def analysis_run(*, analysis_id: uuid.UUID | str, redelivered: bool = False) -> 
     analysis = Analysis.objects.select_related("recording").get(id=analysis_id)
     model_version = model_version_active()
     try:
-        result, trace, timings = engine.analyse_file(
-            Path(analysis.recording.file.path),
-            version=model_version.version,
-            directory=model_version.directory,
-            fs=analysis.recording.sampling_rate,
-        )
+        with _lease_kept(analysis.id, token):
+            result, trace, timings = engine.analyse_file(
+                Path(analysis.recording.file.path),
+                version=model_version.version,
+                directory=model_version.directory,
+                fs=analysis.recording.sampling_rate,
+            )
     except engine.InputError as error:
         analysis_fail(analysis_id=analysis.id, token=token, message=str(error))
         return "failed"
@@ -235,6 +245,28 @@ def analysis_fail(*, analysis_id: uuid.UUID, token: uuid.UUID, message: str) -> 
     return bool(
         Analysis.objects.filter(id=analysis_id, status=Status.RUNNING, run_token=token).update(
             status=Status.FAILED, finished_at=timezone.now(), error=message, lease_expires_at=None
+        )
+    )
+
+
+def _lease_kept(analysis_id: uuid.UUID, token: uuid.UUID) -> AbstractContextManager[None]:
+    """Keep the run's lease while the engine works. In-process (no broker) nobody else could
+    take the job over, and the renewing thread's own connection would wait on the claim's
+    transaction, so there is none."""
+    if queue.tasks_in_process():
+        return nullcontext()
+    return leases.lease_kept(
+        lambda: analysis_lease_renew(analysis_id=analysis_id, token=token),
+        every_s=RUN_LEASE_RENEW_S,
+        name=f"analysis {analysis_id}",
+    )
+
+
+def analysis_lease_renew(*, analysis_id: uuid.UUID, token: uuid.UUID) -> bool:
+    """Extend this run's lease; False when the run is no longer this worker's."""
+    return bool(
+        Analysis.objects.filter(id=analysis_id, status=Status.RUNNING, run_token=token).update(
+            lease_expires_at=timezone.now() + timedelta(seconds=RUN_LEASE_SECONDS)
         )
     )
 

@@ -48,6 +48,14 @@ def task_send(name: str, *args: Any) -> None:
     app.tasks[name].delay(*args)
 
 
+def tasks_in_process() -> bool:
+    """True without a broker (embedded mode, and the tests): no other worker exists to
+    take a job over."""
+    from ecgsite.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
 def embedded_in_background() -> bool:
     """True when tasks run in this process on background threads (no broker)."""
     from ecgsite.celery import app

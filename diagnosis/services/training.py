@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -39,7 +37,7 @@ from diagnosis.models import (
     RunStatus,
     TrainingRun,
 )
-from diagnosis.services import queue
+from diagnosis.services import leases, queue
 from diagnosis.services.curation import audit_log
 
 log = logging.getLogger(__name__)
@@ -162,32 +160,15 @@ def training_lease_renew(*, run_id: int) -> bool:
     return _run_update(run_id)
 
 
-@contextlib.contextmanager
-def _lease_kept(run_id: int) -> Iterator[None]:
+def _lease_kept(run_id: int) -> contextlib.AbstractContextManager[None]:
     """Renew the lease from a background thread while the block runs: some phases (loading
     the base records, the benchmark) report nothing for minutes. The thread dies with its
     process, so a killed worker stops renewing, which is what the sweeper looks for."""
-    stop = threading.Event()
-
-    def renew() -> None:
-        try:
-            while not stop.wait(LEASE_RENEW_EVERY_S):
-                try:
-                    if not training_lease_renew(run_id=run_id):
-                        return
-                except DatabaseError:
-                    log.warning("training run %s: lease not renewed", run_id, exc_info=True)
-                    connection.close()  # reconnect at the next try
-        finally:
-            connection.close()  # this thread's own connection
-
-    thread = threading.Thread(target=renew, name=f"training-lease-{run_id}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=10)
+    return leases.lease_kept(
+        lambda: training_lease_renew(run_id=run_id),
+        every_s=LEASE_RENEW_EVERY_S,
+        name=f"training run {run_id}",
+    )
 
 
 def _claim_run(run_id: int) -> bool:

@@ -142,7 +142,7 @@ def test_the_worker_renews_its_lease_through_a_phase_that_reports_nothing(
     monkeypatch.setattr(engine, "train_candidate", long_silent_phase)
     run = training_service.training_start(by=administrator, small=True)
     assert training_service.training_execute(run_id=run.pk) == "cancelled"
-    assert not [t for t in threading.enumerate() if t.name.startswith("training-lease-")]
+    assert not [t for t in threading.enumerate() if t.name.startswith("lease-training run")]
 
 
 def test_cancel_closes_a_run_whose_lease_ran_out_at_once(administrator, installed):

@@ -105,3 +105,49 @@ def test_a_broker_that_is_down_does_not_lose_the_upload(queued):
         assert services.analysis_send(analysis_id=queued.id) is False
     queued.refresh_from_db()
     assert queued.status == Status.QUEUED
+
+
+def test_a_dead_workers_run_is_sent_again_at_once_however_recently_it_was_sent(queued):
+    services.analysis_claim(analysis_id=queued.id)
+    Analysis.objects.filter(id=queued.id).update(
+        enqueued_at=timezone.now(), lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    with mock.patch.object(services, "analysis_send", return_value=True) as send:
+        assert services.analysis_sweep() == 1
+    assert send.call_args.kwargs["analysis_id"] == queued.id
+    queued.refresh_from_db()
+    assert queued.status == Status.QUEUED and queued.run_token is None
+
+
+@pytest.mark.django_db(transaction=True)  # the lease thread has its own connection
+def test_a_live_run_renews_its_lease_while_the_engine_works(queued, monkeypatch):
+    """The lease is short (a killed worker's job is taken over soon); a live run renews it
+    from a thread, so a long analysis is never taken over."""
+    import threading
+
+    monkeypatch.setattr(services, "RUN_LEASE_RENEW_S", 0.05)
+    monkeypatch.setattr(services.queue, "tasks_in_process", lambda: False)  # as in a worker
+    renewed = threading.Event()
+    seen: list = []
+
+    def slow_engine(*args, **kwargs):
+        first = Analysis.objects.get(id=queued.id).lease_expires_at
+        seen.append(first)
+        for _ in range(100):  # until the thread has renewed the lease (at most 5 s)
+            if Analysis.objects.get(id=queued.id).lease_expires_at > first:
+                renewed.set()
+                break
+            threading.Event().wait(0.05)
+        raise ValueError("stop here")
+
+    with mock.patch("diagnosis.engine.analyse_file", side_effect=slow_engine):
+        services.analysis_run(analysis_id=queued.id)
+    assert seen and renewed.is_set()
+    assert not [t for t in threading.enumerate() if t.name == f"lease-analysis {queued.id}"]
+
+
+def test_renewing_stops_once_the_run_is_no_longer_this_workers(queued):
+    token = services.analysis_claim(analysis_id=queued.id)
+    assert services.analysis_lease_renew(analysis_id=queued.id, token=token)
+    services.analysis_claim(analysis_id=queued.id, redelivered=True)  # another worker took it
+    assert not services.analysis_lease_renew(analysis_id=queued.id, token=token)
