@@ -1,5 +1,7 @@
-"""The Celery app. Queues: ``inference`` (classification, many workers) and ``training``
-(retraining, one worker with concurrency 1 so runs never overlap)."""
+"""The Celery app. Queues: ``inference`` (classification, many workers), ``training``
+(retraining, one worker with concurrency 1 so runs never overlap) and ``housekeeping`` (the
+sweeps beat sends every few seconds, on a small worker of their own so they never wait
+behind a busy inference or training worker)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecgsite.settings")
 
 app = Celery("ecgsite")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = (Queue("inference"), Queue("training"))
-app.conf.task_routes = {"diagnosis.tasks.training_*": {"queue": "training"}}
+app.conf.task_queues = (Queue("inference"), Queue("training"), Queue("housekeeping"))
+app.conf.task_routes = {
+    "diagnosis.tasks.training_*": {"queue": "training"},
+    "diagnosis.tasks.sweep_*": {"queue": "housekeeping"},
+}
 app.autodiscover_tasks()

@@ -156,9 +156,9 @@ def test_the_beat_and_the_embedded_runner_both_sweep_training_runs(monkeypatch):
     schedule = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert schedule[queue.SWEEP_TRAINING_RUNS]["schedule"] <= 60
     assert queue.SWEEP_TRAINING_RUNS in app.tasks
-    # Not on the training queue: the training worker may be the one that is gone.
-    route = app.amqp.router.route({}, queue.SWEEP_TRAINING_RUNS)
-    assert route["queue"].name != "training"
+    # On the housekeeping queue, not training: the training worker may be the one gone.
+    for sweep in (queue.SWEEP_TRAINING_RUNS, queue.SWEEP_ANALYSES):
+        assert app.amqp.router.route({}, sweep)["queue"].name == "housekeeping"
 
     seen: list[str] = []
     twice = threading.Event()

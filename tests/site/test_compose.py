@@ -87,6 +87,8 @@ def test_compose_has_the_production_services_and_volumes():
     assert "--queues inference" in services["worker"]["command"]
     training = services["training-worker"]["command"]
     assert "--queues training" in training and "--concurrency 1" in training
+    # Sweeps run on their own worker: a killed worker's job must not wait behind busy ones.
+    assert "--queues housekeeping" in services["housekeeping-worker"]["command"]
     assert {"pgdata", "media", "models"} <= set(compose["volumes"])
     for name in ("web", "worker", "training-worker", "beat"):
         env = services[name]["environment"]
