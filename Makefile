@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench system-deps migrate demo clean
+.PHONY: run test lint format bench system-deps migrate demo clean backup restore
 
 # pip is the last thing venv creates: an interrupted creation is redone, not half-used.
 $(PIP):
@@ -49,6 +49,16 @@ system-deps:
 ## make test: install what the tests need and run the whole suite
 test: $(VENV)/.dev-installed system-deps
 	SECRET_KEY="$${SECRET_KEY:-test-only-$$RANDOM$$RANDOM$$RANDOM$$RANDOM}" $(PY) -m pytest $(PYTEST_ARGS)
+
+## make backup: the database and every stored file in one var/backups/<time>.tar.gz
+backup: $(VENV)/.installed
+	$(PY) manage.py backup $(BACKUP)
+
+## make restore BACKUP=path.tar.gz: into an empty set-up (a new database; migrated here)
+restore: $(VENV)/.installed
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=path/to/backup.tar.gz"; exit 2; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py restore $(BACKUP)
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
