@@ -19,8 +19,7 @@ COPY --chown=ecg:ecg . .
 # collectstatic needs settings that load; nothing here reaches a database or a broker.
 RUN DEBUG=false SECRET_KEY=build-only-not-used-at-run-time DATABASE_URL=postgres://build/none \
     python manage.py collectstatic --noinput \
-    && mkdir -p /data/media /data/models \
-    && chown -R ecg:ecg /data /app/var
+    && chown -R ecg:ecg /app/var
 
 USER ecg
 EXPOSE 8000

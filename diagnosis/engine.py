@@ -59,18 +59,23 @@ TRACE_FS = 125.0
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_classifiers: dict[tuple[str, str], Any] = {}
+_classifiers: dict[tuple[str, str, str], Any] = {}
 
 
 def model_dir(directory: str) -> Path:
-    return Path(settings.ECG_MODELS_DIR) / directory
+    """A local folder holding the model version (shipped, or fetched from the storage)."""
+    from diagnosis.files import model_path
+
+    return model_path(directory)
 
 
 def classifier_for(version: str, directory: str) -> Any:
     """The process's loaded classifier for a model version (loaded and hash-checked once)."""
     from diagnosis.ml.predict import Classifier
 
-    key = (version, str(model_dir(directory)))
+    # The shipped folder is part of the key (tests switch ECG_MODELS_DIR); a stored
+    # version is resolved (and maybe downloaded) only when it is not loaded yet.
+    key = (version, directory, str(settings.ECG_MODELS_DIR))
     with _lock:
         classifier = _classifiers.get(key)
         if classifier is None:
@@ -350,7 +355,7 @@ def window_for_beat(path: Path, *, sample: int | None, fs: float | None = None) 
 
 
 def verify_model(directory: str) -> dict[str, Any]:
-    """A model version's metadata (``directory`` under ``ECG_MODELS_DIR``), after checking
+    """A model version's metadata (shipped or stored, see :func:`model_dir`), after checking
     every file's sha256.
 
     Raises:
@@ -383,7 +388,7 @@ def recipe_epochs(*, small: bool) -> int:
 
 
 def train_candidate(
-    directory: str,
+    out_dir: Path,
     *,
     windows: np.ndarray,
     labels: list[str],
@@ -395,8 +400,9 @@ def train_candidate(
     should_stop: Callable[[], bool],
     extra_metadata: dict[str, Any],
 ) -> dict[str, Any]:
-    """Train and evaluate a candidate into ``ECG_MODELS_DIR/<directory>`` with the engine's
-    one training path (``diagnosis.ml.retrain``). Returns its metadata.
+    """Train and evaluate a candidate into the local folder ``out_dir`` with the engine's
+    one training path (``diagnosis.ml.retrain``). Returns its metadata. The caller
+    publishes the folder to the storage (``diagnosis.files.model_publish``).
 
     A full run uses DS1 + the paced records of ``ECG_TRAINING_DATA_DIR`` and the DS2
     benchmark; a small run uses the annotated records in ``ECG_TRAINING_SMALL_DIR`` and no
@@ -418,7 +424,7 @@ def train_candidate(
         records = None
         base_dir = data_dir
     return retrain.train_candidate(
-        model_dir(directory),
+        out_dir,
         examples=examples,
         base_dir=base_dir,
         base_records=records,

@@ -169,12 +169,13 @@ def report_files(analysis: Analysis) -> list[str]:
     from django.core.files.storage import default_storage
 
     folder = report_folder(analysis)
-    if not default_storage.exists(folder):
+    try:
+        # Not ``exists(folder)``: object storage has no folders, only keys under a prefix.
+        names = default_storage.listdir(folder)[1]
+    except FileNotFoundError:
         return []
     prefix = f"{analysis.id}-"
-    return [
-        f"{folder}/{name}" for name in default_storage.listdir(folder)[1] if name.startswith(prefix)
-    ]
+    return [f"{folder}/{name}" for name in names if name.startswith(prefix)]
 
 
 def report_pdf_response(analysis: Analysis) -> HttpResponse:

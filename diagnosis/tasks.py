@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
+from diagnosis import files
 from diagnosis.services import analyses, sharing, training, your_data
 
 
@@ -14,7 +15,7 @@ from diagnosis.services import analyses, sharing, training, your_data
     name="diagnosis.tasks.classify_analysis",
     acks_late=True,  # a worker that dies mid-task leaves the message to be redelivered
     reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError, OSError, ConnectionError),
+    autoretry_for=(DatabaseError, ConnectionError, *files.STORAGE_ERRORS),
     retry_backoff=2,
     retry_backoff_max=60,
     retry_jitter=True,
@@ -76,7 +77,7 @@ def training_run(run_id: int) -> str:
 @shared_task(
     name="diagnosis.tasks.delete_account",
     ignore_result=True,
-    autoretry_for=(DatabaseError, OSError),
+    autoretry_for=(DatabaseError, *files.STORAGE_ERRORS),
     retry_backoff=30,
     max_retries=5,
 )

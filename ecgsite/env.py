@@ -100,3 +100,54 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
         if value.lower() == choice.lower():
             return choice
     raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+
+
+def s3_options(
+    *,
+    storage_url: str,
+    bucket: str,
+    endpoint_url: str,
+    access_key: str,
+    secret_key: str,
+    region: str,
+    addressing_style: str,
+) -> dict[str, object] | None:
+    """django-storages S3 options from ``STORAGE_URL=s3://BUCKET[/PREFIX]`` or the
+    ``AWS_*`` variables (an explicit bucket wins); ``None`` when neither names a bucket.
+
+    Private by construction: no ACL (the bucket's own, private, applies), signed expiring
+    URLs only, and never overwriting a stored file.
+    """
+    location = ""
+    if storage_url:
+        parsed = urlparse(storage_url)
+        if parsed.scheme != "s3" or not parsed.netloc:
+            raise ImproperlyConfigured(
+                f"STORAGE_URL must look like s3://BUCKET or s3://BUCKET/PREFIX, not {storage_url!r}"
+            )
+        bucket = bucket or parsed.netloc
+        location = parsed.path.strip("/")
+    if not bucket:
+        if endpoint_url or access_key:
+            raise ImproperlyConfigured(
+                "AWS_S3_ENDPOINT_URL or AWS_ACCESS_KEY_ID is set but no bucket: set "
+                "STORAGE_URL=s3://BUCKET or AWS_STORAGE_BUCKET_NAME"
+            )
+        return None
+    options: dict[str, object] = {
+        "bucket_name": bucket,
+        "location": location,
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "addressing_style": addressing_style or None,
+    }
+    for key, value in (
+        ("endpoint_url", endpoint_url),
+        ("access_key", access_key),
+        ("secret_key", secret_key),
+        ("region_name", region),
+    ):
+        if value:
+            options[key] = value
+    return options

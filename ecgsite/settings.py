@@ -21,6 +21,7 @@ from ecgsite.env import (
     env_list,
     env_path,
     env_str,
+    s3_options,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -235,10 +236,27 @@ else:
 STATIC_URL = "static/"
 STATIC_ROOT = env_path("STATIC_ROOT", VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Object storage for everything users and the training worker write (uploads, traces,
+# reports, retrained models), shared by every web and worker machine: an S3 bucket (AWS,
+# MinIO...) when STORAGE_URL or AWS_STORAGE_BUCKET_NAME is set, else MEDIA_ROOT.
+S3_OPTIONS = s3_options(
+    storage_url=env_str("STORAGE_URL"),
+    bucket=env_str("AWS_STORAGE_BUCKET_NAME"),
+    endpoint_url=env_str("AWS_S3_ENDPOINT_URL"),
+    access_key=env_str("AWS_ACCESS_KEY_ID"),
+    secret_key=env_str("AWS_SECRET_ACCESS_KEY"),
+    region=env_str("AWS_S3_REGION_NAME"),
+    addressing_style=env_choice("AWS_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")),
+)
 STORAGES = {
-    # Uploads are private health data: MEDIA_ROOT is never mapped to a URL; files are
-    # served only through permission-checked views.
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads are private health data: neither MEDIA_ROOT nor the bucket is ever served
+    # directly (no public ACL, no MEDIA_URL); files go out only through permission-checked
+    # views, streamed.
+    "default": (
+        {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_OPTIONS}
+        if S3_OPTIONS
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -261,6 +279,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 FILE_UPLOAD_PERMISSIONS = 0o600
 ECG_MODELS_DIR = env_path("ECG_MODELS_DIR", BASE_DIR / "models")
+# This machine's copies of retrained model versions fetched from object storage.
+ECG_MODEL_CACHE_DIR = env_path("ECG_MODEL_CACHE_DIR", VAR_DIR / "model-cache")
 # Retraining (training worker only): the MIT-BIH database (base DS1 + paced beats, DS2
 # benchmark); the small smoke-run base (committed MIT-BIH excerpts); the beat cache.
 ECG_TRAINING_DATA_DIR = env_path("ECG_MITDB_DIR", BASE_DIR.parent / "shared" / "data" / "mitdb")

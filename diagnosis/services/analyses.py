@@ -11,7 +11,6 @@ import logging
 import uuid
 from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,11 +20,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from diagnosis import engine, findings
+from diagnosis import engine, files, findings
 from diagnosis.models import Analysis, ModelVersion, Status
 from diagnosis.services import leases, queue
 
 log = logging.getLogger(__name__)
+#: Errors after which a run gives its claim back and the task retries (storage, network).
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (*files.STORAGE_ERRORS, ConnectionError)
 
 #: How long a claimed run is this worker's without renewal (seconds). A live run renews it
 #: every ``RUN_LEASE_RENEW_S`` (``leases.lease_kept``), so only a dead or killed worker's run
@@ -156,9 +157,10 @@ def analysis_run(*, analysis_id: uuid.UUID | str, redelivered: bool = False) -> 
     analysis = Analysis.objects.select_related("recording").get(id=analysis_id)
     model_version = model_version_active()
     try:
-        with _lease_kept(analysis.id, token):
+        # The engine reads a path: the stored file itself, or a temporary copy of it.
+        with _lease_kept(analysis.id, token), files.local_copy(analysis.recording.file) as path:
             result, trace, timings = engine.analyse_file(
-                Path(analysis.recording.file.path),
+                path,
                 version=model_version.version,
                 directory=model_version.directory,
                 fs=analysis.recording.sampling_rate,
@@ -169,7 +171,7 @@ def analysis_run(*, analysis_id: uuid.UUID | str, redelivered: bool = False) -> 
     except SoftTimeLimitExceeded:
         analysis_fail(analysis_id=analysis.id, token=token, message=USER_MESSAGE_TOO_LONG)
         return "failed"
-    except (OSError, ConnectionError):
+    except TRANSIENT_ERRORS:
         analysis_release(analysis_id=analysis.id, token=token)
         raise
     except Exception:
@@ -296,7 +298,12 @@ def model_versions_install(*, activate_default: bool = True) -> ModelVersion:
             version=metadata["version"], defaults={"directory": directory, "metadata": metadata}
         )
     active = ModelVersion.objects.select_for_update().filter(is_active=True).first()
-    if active is not None and active.directory not in {d for d, _ in versions}:
+    servable = {d for d, _ in versions}
+    if (
+        active is not None
+        and active.directory not in servable
+        and not files.model_stored(active.directory)  # a retrained version, in the storage
+    ):
         # The active version is gone or was made for an older engine (an upgrade): the
         # shipped default takes over; the old row stays for the history that names it.
         active.is_active = False

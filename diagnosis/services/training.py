@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from diagnosis import engine
+from diagnosis import engine, files
 from diagnosis.models import (
     CLASS_NAMES,
     ExampleStatus,
@@ -41,6 +42,8 @@ from diagnosis.services import leases, queue
 from diagnosis.services.curation import audit_log
 
 log = logging.getLogger(__name__)
+#: A labelled example whose beat cannot be read from its upload is skipped, not fatal.
+UNREADABLE: tuple[type[Exception], ...] = (engine.InputError, ValueError, *files.STORAGE_ERRORS)
 
 RUN_ALREADY_OPEN = (
     "A training run is already in progress (run #{pk}). Only one runs at a time: wait for it "
@@ -203,12 +206,11 @@ def training_examples() -> tuple[np.ndarray, list[str], np.ndarray, int]:
                 continue
             try:
                 recording = example.analysis.recording
-                window = engine.window_for_beat(
-                    Path(recording.file.path),
-                    sample=example.beat_sample,
-                    fs=recording.sampling_rate,
-                )
-            except (engine.InputError, OSError, ValueError):
+                with files.local_copy(recording.file) as path:
+                    window = engine.window_for_beat(
+                        path, sample=example.beat_sample, fs=recording.sampling_rate
+                    )
+            except UNREADABLE:
                 log.warning("example %s: its beat could not be read", example.id, exc_info=True)
                 skipped += 1
                 continue
@@ -233,7 +235,10 @@ def training_execute(*, run_id: int) -> str:
     """Run a queued training run (the ``training`` worker calls this). Returns the final
     status, or ``"skipped"`` (not claimable) or ``"lost"`` (closed by the sweeper or a cancel
     while it ran; its result is dropped). Never touches the active model; a failure or
-    cancel leaves no model behind."""
+    cancel leaves no model behind.
+
+    The candidate is trained into a local temporary folder and published to the storage
+    (``diagnosis.files``), where every inference worker finds it once promoted."""
     if not _claim_run(run_id):
         return "skipped"
     with _lease_kept(run_id):
@@ -276,7 +281,7 @@ def _training_train(run: TrainingRun) -> str:
             n_train_examples=int((~holdout).sum()),
             n_holdout_examples=int(holdout.sum()),
         )
-        meta = engine.train_candidate(
+        meta = _train_and_publish(
             directory,
             windows=windows,
             labels=labels,
@@ -301,10 +306,10 @@ def _training_train(run: TrainingRun) -> str:
         registered = _training_succeed(run_id=run_id, directory=directory, metadata=meta)
     except Exception as exc:
         log.exception("training run %s: the candidate could not be registered", run_id)
-        engine.candidate_remove(directory)
+        files.model_unpublish(directory)
         return _worker_close(run_id, RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000])
     if not registered:
-        engine.candidate_remove(directory)
+        files.model_unpublish(directory)
         return _lost(run_id)
     return RunStatus.SUCCEEDED
 
@@ -343,6 +348,20 @@ def _training_close(
                 details=details,
             )
     return bool(closed)
+
+
+def _train_and_publish(directory: str, **options: Any) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="ecg-train-") as staging:
+        out_dir = Path(staging) / directory
+        metadata = engine.train_candidate(out_dir, **options)
+        try:
+            files.model_publish(directory=directory, source=out_dir)
+        except FileExistsError:
+            raise  # not ours to remove
+        except Exception:
+            files.model_unpublish(directory)  # never half a version in the storage
+            raise
+    return metadata
 
 
 @transaction.atomic

@@ -45,7 +45,11 @@ def test_a_small_run_on_the_training_worker_produces_a_candidate_with_metrics(
 
     candidate = run.candidate
     assert candidate is not None and not candidate.is_active
-    assert (models_dir / candidate.directory / "record.tflite").is_file()
+    # Published to the storage (shared by every worker), not left in the models folder.
+    from django.core.files.storage import default_storage
+
+    assert default_storage.exists(f"models/{candidate.directory}/record.tflite")
+    assert not (models_dir / candidate.directory).exists()
     metrics = candidate.metadata["metrics"]
     assert metrics["holdout_examples"]["n"] == 80
     assert 0.0 <= metrics["holdout_examples"]["accuracy"] <= 1.0

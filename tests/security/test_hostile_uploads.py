@@ -3,13 +3,13 @@ process reads only the head of a file (peak memory measured in a subprocess)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
@@ -126,18 +126,66 @@ def test_uploads_over_the_hourly_quota_are_refused_with_a_reason(client, patient
     assert Recording.objects.count() == 2
 
 
-def test_an_analysis_over_the_memory_cap_fails_with_a_reason(patient, settings, tmp_path):
+FIRST_JOB = ROOT / "tests" / "fixtures" / "mitdb_100_excerpt.hea"
+CAPPED = """
+import os, sys
+os.environ["DJANGO_SETTINGS_MODULE"] = "ecgsite.settings"
+import django
+django.setup()
+from pathlib import Path
+from django.conf import settings
+from diagnosis import engine
+model = dict(version="ecg-cnn-2.0.0", directory="ecg-cnn-2.0.0")
+settings.TASK_MEMORY_MB = 0
+engine.analyse_file(Path(sys.argv[2]), **model)  # a first job, as a worker has done
+settings.TASK_MEMORY_MB = 64
+try:
+    engine.analyse_file(Path(sys.argv[1]), **model)
+    print("analysed")
+except engine.InputError as error:
+    print("refused:", error)
+"""
+
+
+def test_an_analysis_over_the_memory_cap_fails_with_a_reason(patient, tmp_path, monkeypatch):
+    """The cap is measured from the process's size when the work starts, so it is checked
+    in a fresh process after one first job, as in a worker (a long test session would reuse
+    memory it freed earlier, and the cap would not bite)."""
+    from diagnosis import engine
     from diagnosis.models import Analysis
     from diagnosis.services.analyses import analysis_run
     from tests.factories import RecordingFactory
 
-    settings.TASK_MEMORY_MB = 64
-    recording = RecordingFactory(
-        owner=patient,
-        kind="record",
-        file_format="wfdb-zip",
-        file=ContentFile(ecg_files.long_record_zip(tmp_path, minutes=30), "long.zip"),
+    record = tmp_path / "long.zip"
+    record.write_bytes(ecg_files.long_record_zip(tmp_path, minutes=30))
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    out = (
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                CAPPED,
+                str(record),
+                str(ROOT / "tests/fixtures/mitdb_100_excerpt.hea"),
+            ],
+            cwd=ROOT,
+            env=env | {"SECRET_KEY": "x", "VAR_DIR": str(tmp_path / "var")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
     )
+    assert out.startswith("refused:") and "too large to analyse" in out
+
+    # ... and the worker's run ends "failed" with that reason for the person.
+    def capped(*args, **kwargs):
+        raise engine.InputError(out.removeprefix("refused: "))
+
+    monkeypatch.setattr(engine, "analyse_file", capped)
+    recording = RecordingFactory(owner=patient, kind="record", file_format="wfdb-zip")
     analysis = Analysis.objects.create(recording=recording)
     assert analysis_run(analysis_id=analysis.id) == "failed"
     analysis.refresh_from_db()

@@ -27,7 +27,8 @@ def compose_command() -> list[str]:
 
 
 def compose_config(**env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "POSTGRES_PASSWORD"}}
+    secrets = {"SECRET_KEY", "POSTGRES_PASSWORD", "AWS_SECRET_ACCESS_KEY"}
+    base = {k: v for k, v in os.environ.items() if k not in secrets}
     return subprocess.run(
         [*compose_command(), "config"],
         cwd=ROOT,
@@ -37,8 +38,11 @@ def compose_config(**env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+SECRETS = {"POSTGRES_PASSWORD": "a-real-secret", "AWS_SECRET_ACCESS_KEY": "another-secret"}
+
+
 def test_compose_config_is_valid():
-    result = compose_config(POSTGRES_PASSWORD="a-real-secret")
+    result = compose_config(**SECRETS)
     assert result.returncode == 0, result.stderr
 
 
@@ -46,7 +50,10 @@ def test_compose_defaults_are_production_safe():
     # No database password by default: compose refuses to start rather than use a known one.
     missing = compose_config()
     assert missing.returncode != 0 and "POSTGRES_PASSWORD" in missing.stderr
-    config = yaml.safe_load(compose_config(POSTGRES_PASSWORD="a-real-secret").stdout)
+    # Nor a known object-storage key.
+    no_key = compose_config(POSTGRES_PASSWORD="a-real-secret")
+    assert no_key.returncode != 0 and "set AWS_SECRET_ACCESS_KEY" in no_key.stderr
+    config = yaml.safe_load(compose_config(**SECRETS).stdout)
     env = config["services"]["web"]["environment"]
     assert env["SECURE_SSL_REDIRECT"] == env["SECURE_COOKIES"] == env["BEHIND_TLS_PROXY"] == "true"
     assert env["TRUSTED_PROXY_COUNT"] == "1"
@@ -89,9 +96,14 @@ def test_compose_has_the_production_services_and_volumes():
     assert "--queues training" in training and "--concurrency 1" in training
     # Sweeps run on their own worker: a killed worker's job must not wait behind busy ones.
     assert "--queues housekeeping" in services["housekeeping-worker"]["command"]
-    assert {"pgdata", "media", "models"} <= set(compose["volumes"])
+    # State lives only in PostgreSQL, Redis and the object store (MinIO): the app
+    # containers share nothing on disk, so any of them can run on another host.
+    assert set(compose["volumes"]) == {"pgdata", "redisdata", "miniodata"}
+    assert "minio" in services and "ports" not in services["minio"]
     for name in ("web", "worker", "training-worker", "beat"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["CELERY_BROKER_URL"].startswith("redis://")
+        assert "s3://" in env["STORAGE_URL"] and "minio" in env["AWS_S3_ENDPOINT_URL"]
         assert env["DEBUG"] == "false"
+        assert "volumes" not in services[name]
