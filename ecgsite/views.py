@@ -68,7 +68,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def outage(error: BaseException | None) -> str | None:
     """What could not be reached, if ``error`` (or an error it came from) is a database,
-    cache or message-broker connection failure; ``None`` for any other error."""
+    cache, message-broker or object-storage connection failure; ``None`` for any other error
+    (a missing file, say, is not an outage)."""
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as StorageConnectionError
     from django.db import InterfaceError, OperationalError
     from kombu.exceptions import OperationalError as BrokerError
     from redis.exceptions import ConnectionError as RedisConnectionError
@@ -78,6 +81,10 @@ def outage(error: BaseException | None) -> str | None:
     while error is not None and seen < 10:
         if isinstance(error, OperationalError | InterfaceError):
             return "the database"
+        if isinstance(error, StorageConnectionError | HTTPClientError):
+            return "the file storage"
+        if isinstance(error, ClientError) and _status(error) >= 500:
+            return "the file storage"  # it answers, but refuses (full, down for upkeep)
         if isinstance(error, RedisConnectionError | RedisTimeoutError):
             return "the cache"
         if isinstance(error, BrokerError):
@@ -93,3 +100,8 @@ def favicon(request: HttpRequest) -> HttpResponse:
     from django.templatetags.static import static
 
     return redirect(static("favicon.svg"), permanent=True)
+
+
+def _status(error: Exception) -> int:
+    response = getattr(error, "response", None) or {}
+    return int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)

@@ -29,7 +29,7 @@ def test_a_database_that_is_down_gives_the_503_page(patient, monkeypatch):
     assert response["Retry-After"] == "10"
     page = response.content.decode()
     assert "Temporarily unavailable" in page and "the database" in page
-    assert "Nothing you uploaded has been lost" in page
+    assert "Nothing you uploaded before has been lost" in page
     assert '<meta http-equiv="refresh" content="10">' in page
 
 
@@ -71,3 +71,42 @@ def test_outages_are_recognised_through_the_errors_they_caused():
         assert outage(wrapped) == "the task queue"
     assert outage(ValueError("x")) is None
     assert outage(None) is None
+
+
+def test_an_object_store_that_is_down_or_refusing_gives_the_503_page(patient, monkeypatch):
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    from diagnosis.services import uploads
+
+    client = Client(raise_request_exception=False)
+    client.force_login(patient)
+    for failure in (
+        EndpointConnectionError(endpoint_url="http://minio:9000/ecg"),
+        ClientError(
+            {"Error": {"Code": "ServiceUnavailable"}, "ResponseMetadata": {"HTTPStatusCode": 503}},
+            "PutObject",
+        ),
+    ):
+
+        def down(*args, failure=failure, **kwargs):
+            raise failure
+
+        monkeypatch.setattr(uploads, "upload_store", down)
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from tests.diagnosis import ecg_files
+
+        beat = SimpleUploadedFile("beat.png", ecg_files.beat_png("N"), content_type="image/png")
+        response = client.post("/analyses/upload/", {"file": [beat]})
+        assert response.status_code == 503, response.content[:300]
+        page = response.content.decode()
+        assert "the file storage" in page and "it was not saved" in page
+
+
+def test_a_missing_object_is_not_an_outage():
+    from botocore.exceptions import ClientError
+
+    missing = ClientError(
+        {"Error": {"Code": "NoSuchKey"}, "ResponseMetadata": {"HTTPStatusCode": 404}}, "GetObject"
+    )
+    assert outage(missing) is None
