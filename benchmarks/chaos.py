@@ -34,7 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
-from web_speed import MITDB, percentile  # noqa: E402
+from web_speed import MITDB, percentile, services_missing  # noqa: E402
+
+from diagnosis.ml.evaluate import update_section  # noqa: E402
 
 RECORDS = ["100", "101", "103", "105", "106", "112", "113", "115", "116", "117", "121", "122"]
 #: The goal (issue 16): a killed worker's job is finished by another within 30 s.
@@ -55,13 +57,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uploads", type=int, default=12)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get(
-        "CELERY_BROKER_URL", ""
-    ).startswith("redis"):
-        print("error: set DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)", file=sys.stderr)
-        return 2
-    if not (MITDB / "100.hea").is_file():
-        print(f"error: the MIT-BIH records are missing ({MITDB})", file=sys.stderr)
+    missing = services_missing()
+    if missing:
+        print(f"error: {missing}", file=sys.stderr)
         return 2
 
     media = tempfile.mkdtemp(prefix="ecg-chaos-media-")
@@ -208,8 +206,7 @@ def write_markdown(r: dict) -> None:
     met = "met" if finished is not None and finished <= TAKEOVER_GOAL_S else "NOT met"
     lat = r["upload_to_result_s"]
     fmt = lambda v: f"{v:.1f} s" if v is not None else "n/a"  # noqa: E731
-    section = f"""<!-- chaos:begin -->
-## Faults: an inference worker killed mid-job
+    section = f"""## Faults: an inference worker killed mid-job
 
 {r["workers"]}, Redis, PostgreSQL, on this machine ({r["machine"]}); model `{r["model"]}`.
 {r["uploads"]} uploads of 30-minute MIT-BIH records through the upload page, then one
@@ -230,16 +227,8 @@ upload-to-result p95 297 s, because a dead worker's job waited for its 240 s lea
 next minute's sweep. Not measured yet: Redis and PostgreSQL restarts and a full object store
 under load (the other scenarios of issue 16).
 
-Reproduce: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecgsite_chaos CELERY_BROKER_URL=redis://127.0.0.1:6379/9 .venv/bin/python benchmarks/chaos.py`
-<!-- chaos:end -->"""
-    path = ROOT / "benchmarks" / "RESULTS.md"
-    text = path.read_text()
-    if "<!-- chaos:begin -->" in text:
-        head, rest = text.split("<!-- chaos:begin -->", 1)
-        text = head + section + rest.split("<!-- chaos:end -->", 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+Reproduce: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecgsite_chaos CELERY_BROKER_URL=redis://127.0.0.1:6379/9 .venv/bin/python benchmarks/chaos.py`"""
+    update_section(ROOT / "benchmarks" / "RESULTS.md", "chaos", section)
 
 
 if __name__ == "__main__":

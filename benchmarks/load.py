@@ -35,7 +35,9 @@ from typing import cast
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
-from web_speed import MITDB, beat_image  # noqa: E402
+from web_speed import MITDB, beat_image, services_missing  # noqa: E402
+
+from diagnosis.ml.evaluate import update_section  # noqa: E402
 
 RECORDS = ["100", "101", "103", "105", "106", "112", "113", "115", "116", "117"]
 PATIENTS, DOCTORS = 200, 20
@@ -79,13 +81,9 @@ def main() -> int:
     parser.add_argument("--steps", default="10,50,200")
     parser.add_argument("--seconds", type=int, default=60)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get(
-        "CELERY_BROKER_URL", ""
-    ).startswith("redis"):
-        print("error: set DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)", file=sys.stderr)
-        return 2
-    if not (MITDB / "100.hea").is_file():
-        print(f"error: the MIT-BIH records are missing ({MITDB})", file=sys.stderr)
+    missing = services_missing()
+    if missing:
+        print(f"error: {missing}", file=sys.stderr)
         return 2
 
     work = Path(tempfile.mkdtemp(prefix="ecg-load-"))
@@ -334,8 +332,7 @@ def write_markdown(r: dict) -> None:
     mixed = sum(mix[k] * mean.get(k, 0.0) for k in mix)
     # One upload per active user every 5 minutes (an assumption, stated).
     need = 10_000 / 300 * mixed
-    section = f"""<!-- load:begin -->
-## Load: many people at once
+    section = f"""## Load: many people at once
 
 {r["shape"]}, on this machine ({r["machine"]}), loopback only; locust in its own process on
 the same 2 cores. {r["seconds_per_step"]} s per step. Patients (9 in 10 users) upload (40 %
@@ -354,16 +351,8 @@ upload costs {mixed:.2f} s of worker time on average: if each of 10,000 people a
 time uploads once every 5 minutes (an assumption), that is {10_000 / 300:.0f} uploads/s and
 about {need:.0f} worker cores for inference, plus the web tier and the database.
 
-Reproduce: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecgsite_load CELERY_BROKER_URL=redis://127.0.0.1:6379/10 .venv/bin/python benchmarks/load.py`
-<!-- load:end -->"""
-    path = ROOT / "benchmarks" / "RESULTS.md"
-    text = path.read_text()
-    if "<!-- load:begin -->" in text:
-        head, rest = text.split("<!-- load:begin -->", 1)
-        text = head + section + rest.split("<!-- load:end -->", 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+Reproduce: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecgsite_load CELERY_BROKER_URL=redis://127.0.0.1:6379/10 .venv/bin/python benchmarks/load.py`"""
+    update_section(ROOT / "benchmarks" / "RESULTS.md", "load", section)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,18 @@ def record_zip(name: str) -> bytes:
     return buffer.getvalue()
 
 
+def services_missing() -> str:
+    """Why the production-shape benchmarks (this one, ``chaos.py``, ``load.py``) cannot run
+    here; empty when PostgreSQL, Redis and the MIT-BIH records are all set."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get(
+        "CELERY_BROKER_URL", ""
+    ).startswith("redis"):
+        return "set DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)"
+    if not (MITDB / "100.hea").is_file():
+        return f"the MIT-BIH records are missing ({MITDB})"
+    return ""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=30)
@@ -76,13 +88,9 @@ def main() -> int:
     parser.add_argument("--history-rows", type=int, default=1000)
     args = parser.parse_args()
 
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get(
-        "CELERY_BROKER_URL", ""
-    ).startswith("redis"):
-        print("error: set DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)", file=sys.stderr)
-        return 2
-    if not (MITDB / "100.hea").is_file():
-        print(f"error: the MIT-BIH records are missing ({MITDB})", file=sys.stderr)
+    missing = services_missing()
+    if missing:
+        print(f"error: {missing}", file=sys.stderr)
         return 2
 
     media = tempfile.mkdtemp(prefix="ecg-bench-media-")
@@ -236,6 +244,8 @@ def run(args: argparse.Namespace, client_class: type) -> int:
 
 
 def write_markdown(r: dict) -> None:
+    from diagnosis.ml.evaluate import update_section
+
     img, rec, hist = (
         r["beat_image_upload_to_result_s"],
         r["record_30min_upload_to_result_s"],
@@ -245,8 +255,7 @@ def write_markdown(r: dict) -> None:
     def ok(value: float, goal: float) -> str:
         return "met" if value <= goal else "NOT met"
 
-    section = f"""<!-- web:begin -->
-## Site: upload to result, history page
+    section = f"""## Site: upload to result, history page
 
 One Celery worker (`--pool solo`), Redis, PostgreSQL, on this machine ({r["machine"]});
 model `{r["model"]}`. Upload-to-result is measured from the upload request to the moment the
@@ -261,16 +270,8 @@ database says `done` (validation, storage, queueing, the worker's run and the re
 Inside the worker, a 30-min record takes {rec["worker_read_s_p50"]:.2f} s to read and
 {rec["worker_classify_s_p50"]:.2f} s to classify (medians).
 
-Reproduce: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecgsite_ci CELERY_BROKER_URL=redis://127.0.0.1:6379/0 .venv/bin/python benchmarks/web_speed.py`
-<!-- web:end -->"""
-    path = ROOT / "benchmarks" / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    if "<!-- web:begin -->" in text:
-        head, rest = text.split("<!-- web:begin -->", 1)
-        text = head + section + rest.split("<!-- web:end -->", 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+Reproduce: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecgsite_ci CELERY_BROKER_URL=redis://127.0.0.1:6379/0 .venv/bin/python benchmarks/web_speed.py`"""
+    update_section(ROOT / "benchmarks" / "RESULTS.md", "web", section)
 
 
 if __name__ == "__main__":
