@@ -4,31 +4,14 @@ without a restart; every analysis records the version that produced it."""
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from diagnosis.models import Analysis, AuditEvent, ModelVersion
+from diagnosis.models import AuditEvent, ModelVersion
 from tests.curation.conftest import SHIPPED
 from tests.diagnosis import ecg_files
-from tests.e2e.conftest import app_uses_broker, wait_for
+from tests.e2e.conftest import app_uses_broker, classify_through_api
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def classify(api, data: bytes, name: str) -> Analysis:
-    response = api.post(
-        "/api/v1/analyses/", {"file": SimpleUploadedFile(name, data)}, format="multipart"
-    )
-    assert response.status_code == 202, response.content
-    analysis_id = response.json()["id"]
-    wait_for(
-        lambda: Analysis.objects.filter(id=analysis_id, status__in=["done", "failed"]).exists(),
-        timeout=60,
-        what="the analysis",
-    )
-    analysis = Analysis.objects.select_related("model_version").get(id=analysis_id)
-    assert analysis.status == "done", analysis.error
-    return analysis
 
 
 def test_promotion_and_rollback_reach_the_worker_on_its_next_job(
@@ -40,18 +23,18 @@ def test_promotion_and_rollback_reach_the_worker_on_its_next_job(
     client.force_login(administrator)
     alt = ModelVersion.objects.get(version="ecg-cnn-alt")
     with app_uses_broker(shared_redis_url):
-        first = classify(api, ecg_files.beat_png("N"), "one.png")
+        first = classify_through_api(api, ecg_files.beat_png("N"), "one.png")
         assert first.model_version.version == SHIPPED.name
         assert first.result["model"] == SHIPPED.name
 
         client.post(f"/analyses/curation/models/{alt.pk}/activate/")
         assert ModelVersion.objects.get(is_active=True) == alt
-        second = classify(api, ecg_files.beat_png("A"), "two.png")
+        second = classify_through_api(api, ecg_files.beat_png("A"), "two.png")
         assert second.model_version == alt and second.result["model"] == "ecg-cnn-alt"
 
         shipped = ModelVersion.objects.get(version=SHIPPED.name)
         client.post(f"/analyses/curation/models/{shipped.pk}/activate/")
-        third = classify(api, ecg_files.wfdb_zip(), "three.zip")
+        third = classify_through_api(api, ecg_files.wfdb_zip(), "three.zip")
         assert third.model_version == shipped
     first.refresh_from_db()
     assert first.model_version.version == SHIPPED.name  # history keeps its version

@@ -136,3 +136,25 @@ def worker_factory():
     yield start
     for worker in workers:
         worker.stop()
+
+
+def classify_through_api(api, data: bytes, name: str, *, timeout: float = 60):
+    """Upload ``data`` through the API (a worker process takes it) and return the finished
+    analysis; the analysis must end ``done``."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from diagnosis.models import Analysis
+
+    response = api.post(
+        "/api/v1/analyses/", {"file": SimpleUploadedFile(name, data)}, format="multipart"
+    )
+    assert response.status_code == 202, response.content
+    analysis_id = response.json()["id"]
+    wait_for(
+        lambda: Analysis.objects.filter(id=analysis_id, status__in=["done", "failed"]).exists(),
+        timeout=timeout,
+        what="the analysis",
+    )
+    analysis = Analysis.objects.select_related("model_version").get(id=analysis_id)
+    assert analysis.status == "done", analysis.error
+    return analysis

@@ -10,12 +10,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from diagnosis.models import Analysis, LabeledExample, TrainingRun
+from diagnosis.models import LabeledExample, TrainingRun
 from diagnosis.services import analyses as analysis_services
 from diagnosis.services import curation
 from tests.curation.conftest import labeled_images_zip
 from tests.diagnosis import ecg_files
-from tests.e2e.conftest import app_uses_broker, wait_for
+from tests.e2e.conftest import app_uses_broker, classify_through_api, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,22 +35,6 @@ def local_files(env: dict[str, str], key: str) -> list[Path]:
     return sorted(p for p in Path(env[key]).rglob("*") if p.is_file())
 
 
-def classify(api: APIClient, data: bytes, name: str) -> Analysis:
-    response = api.post(
-        "/api/v1/analyses/", {"file": SimpleUploadedFile(name, data)}, format="multipart"
-    )
-    assert response.status_code == 202, response.content
-    analysis_id = response.json()["id"]
-    wait_for(
-        lambda: Analysis.objects.filter(id=analysis_id, status__in=["done", "failed"]).exists(),
-        timeout=90,
-        what="the analysis",
-    )
-    analysis = Analysis.objects.select_related("model_version").get(id=analysis_id)
-    assert analysis.status == "done", analysis.error
-    return analysis
-
-
 def succeeded(worker, task: str) -> int:
     return sum(1 for line in worker.log if task in line and " succeeded in " in line)
 
@@ -64,11 +48,11 @@ def test_an_upload_is_finished_by_whichever_worker_takes_it(
     a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
     with app_uses_broker(shared_redis_url):
         first = worker_factory(shared_redis_url, **s3_bucket.env, **a)
-        one = classify(api, ecg_files.wfdb_zip(), "one.zip")
+        one = classify_through_api(api, ecg_files.wfdb_zip(), "one.zip", timeout=90)
         assert succeeded(first, "classify_analysis") == 1
         first.stop()  # the other machine takes the next upload
         second = worker_factory(shared_redis_url, **s3_bucket.env, **b)
-        two = classify(api, ecg_files.beat_png("N"), "two.png")
+        two = classify_through_api(api, ecg_files.beat_png("N"), "two.png", timeout=90)
         assert succeeded(second, "classify_analysis") == 1
     assert one.result["input"] == "record" and two.result["input"] == "beat_image"
     assert one.trace.name in s3_bucket.keys("traces/")
@@ -94,7 +78,7 @@ def test_a_version_retrained_on_one_worker_is_used_by_another_after_promotion(
     with app_uses_broker(shared_redis_url):
         worker_factory(shared_redis_url, "training", **s3_bucket.env, **trainer)
         worker = worker_factory(shared_redis_url, **s3_bucket.env, **inference)
-        before = classify(api, ecg_files.beat_png("N"), "before.png")
+        before = classify_through_api(api, ecg_files.beat_png("N"), "before.png", timeout=90)
         assert before.model_version == shipped
 
         response = client.post("/analyses/curation/training/start/", {"small": "on"})
@@ -114,7 +98,7 @@ def test_a_version_retrained_on_one_worker_is_used_by_another_after_promotion(
             version=candidate, by=administrator, override_reason="small test run"
         )
 
-        after = classify(api, ecg_files.beat_png("A"), "after.png")
+        after = classify_through_api(api, ecg_files.beat_png("A"), "after.png", timeout=90)
     assert after.model_version == candidate
     assert after.result["model"] == candidate.version
     assert succeeded(worker, "classify_analysis") == 2
