@@ -3,9 +3,10 @@ starts from ``Analysis.objects.visible_to``."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from accounts.models import Specialty, User
 from diagnosis.models import (
@@ -49,17 +50,14 @@ def shares_of_patient(patient: User) -> QuerySet[Share]:
     )
 
 
-def shares_with_doctor(doctor: User) -> list[Share]:
-    """Active shares to ``doctor``, by patient; each carries ``waiting``: how many of the
-    analyses it shares wait for this doctor's review."""
-    waiting_ids = set(review_queue(doctor, state="waiting").values_list("id", flat=True))
-    waiting_by_patient = dict(
-        review_queue(doctor, state="waiting")
-        .order_by()
-        .values_list("recording__owner_id")
-        .annotate(n=Count("id"))
-        .values_list("recording__owner_id", "n")
+def shares_with_doctor(doctor: User) -> tuple[list[Share], int]:
+    """Active shares to ``doctor``, by patient, and how many analyses wait for this doctor's
+    review in all; each share carries ``waiting``: how many of the analyses it shares wait."""
+    waiting = list(
+        review_queue(doctor, state="waiting").order_by().values_list("id", "recording__owner_id")
     )
+    waiting_ids = {analysis_id for analysis_id, _ in waiting}
+    waiting_by_patient = Counter(owner_id for _, owner_id in waiting)
     shares = list(
         Share.objects.active_for(doctor)
         .select_related("patient", "analysis")
@@ -67,11 +65,11 @@ def shares_with_doctor(doctor: User) -> list[Share]:
     )
     for share in shares:
         share.waiting = (  # type: ignore[attr-defined]
-            waiting_by_patient.get(share.patient_id, 0)
+            waiting_by_patient[share.patient_id]
             if share.analysis_id is None
             else int(share.analysis_id in waiting_ids)
         )
-    return shares
+    return shares, len(waiting)
 
 
 def review_queue(

@@ -168,7 +168,7 @@ def share_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @doctor_required
 @require_GET
 def doctor_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    shares = sharing_selectors.shares_with_doctor(request.user)
+    shares, waiting_total = sharing_selectors.shares_with_doctor(request.user)
     patients = list({s.patient_id: s.patient.get_full_name() for s in shares}.items())
     form = QueueFilterForm(request.GET or None, patients=patients)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -189,7 +189,7 @@ def doctor_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "profile": request.user.doctor_profile,
             "shares": shares,
-            "waiting_total": sharing_selectors.review_queue(request.user).count(),
+            "waiting_total": waiting_total,
             "form": form,
             "page": page,
             "query": query.urlencode(),
