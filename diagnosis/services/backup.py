@@ -2,9 +2,9 @@
 
 The database goes in as Django fixtures (``dumpdata`` with natural keys), so a backup made
 on PostgreSQL restores on PostgreSQL or SQLite alike, whatever ``pg_dump`` version a host
-has; files are read and written through the storage API (uploads, traces, reports), and the
-model versions the database names are copied from ``ECG_MODELS_DIR``. A restore goes into
-an empty set-up (migrated, no accounts), the drill ``make restore`` runs.
+has; files are read and written through the storage API (uploads, traces, reports and retrained
+model versions, which are published there; the shipped versions come with the code). A
+restore goes into an empty set-up (migrated, no accounts), the drill ``make restore`` runs.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 from django.core.management import call_command
@@ -25,7 +24,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from diagnosis.models import ModelVersion
 
 #: Rebuilt by ``migrate`` (content types, permissions) or not worth keeping (sessions).
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
@@ -62,23 +60,13 @@ def backup_write(path: Path) -> dict[str, Any]:
         stdout=data,
     )
     files = _walk(default_storage)
-    models = sorted(set(ModelVersion.objects.values_list("directory", flat=True)))
-    manifest = {
-        "format": FORMAT,
-        "created": timezone.now().isoformat(),
-        "files": len(files),
-        "model_versions": models,
-    }
+    manifest = {"format": FORMAT, "created": timezone.now().isoformat(), "files": len(files)}
     with tarfile.open(path, "w:gz") as tar:
         _add(tar, "manifest.json", json.dumps(manifest, indent=2).encode())
         _add(tar, "data.json", data.getvalue().encode())
         for name in files:
             with default_storage.open(name, "rb") as handle:
                 _add(tar, f"files/{name}", handle.read())
-        for directory in models:
-            source = Path(settings.ECG_MODELS_DIR) / directory
-            if source.is_dir():
-                tar.add(source, arcname=f"models/{directory}")
     return manifest
 
 
@@ -123,11 +111,6 @@ def backup_restore(path: Path) -> dict[str, Any]:
                 if default_storage.exists(name):
                     default_storage.delete(name)
                 default_storage.save(name, ContentFile(source.read_bytes()))
-        models = work / "models"
-        for directory in sorted(models.iterdir()) if models.is_dir() else []:
-            target = Path(settings.ECG_MODELS_DIR) / directory.name
-            if not target.exists():
-                shutil.copytree(directory, target)
         return manifest
     finally:
         shutil.rmtree(work, ignore_errors=True)
