@@ -1,4 +1,4 @@
-"""Readiness checks behind ``/healthz``: database, broker, model."""
+"""Readiness checks behind ``/healthz``: database, broker, file storage, model."""
 
 from __future__ import annotations
 
@@ -33,6 +33,20 @@ def check_broker() -> dict[str, Any]:
     return {"ok": True, "mode": "broker"}
 
 
+def check_storage() -> dict[str, Any]:
+    """The file storage answers (a cheap existence check: a HEAD request on object storage).
+    A store that cannot be reached makes uploads fail, so the site is not ready."""
+    from django.core.files.storage import default_storage
+
+    try:
+        default_storage.exists("healthz")
+    except Exception as error:  # boto and the file system raise many kinds
+        return {"ok": False, "error": type(error).__name__}
+    from django.core.files.storage import storages
+
+    return {"ok": True, "backend": type(storages["default"]).__name__}
+
+
 def check_model() -> dict[str, Any]:
     """The shipped model directory has at least one version with readable metadata."""
     models_dir = Path(settings.ECG_MODELS_DIR)
@@ -49,6 +63,11 @@ def check_model() -> dict[str, Any]:
 
 
 def health_report() -> tuple[bool, dict[str, Any]]:
-    checks = {"database": check_database(), "broker": check_broker(), "model": check_model()}
+    checks = {
+        "database": check_database(),
+        "broker": check_broker(),
+        "storage": check_storage(),
+        "model": check_model(),
+    }
     healthy = all(check["ok"] for check in checks.values())
     return healthy, {"status": "ok" if healthy else "unavailable", "checks": checks}

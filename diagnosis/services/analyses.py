@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -57,13 +57,18 @@ def analysis_enqueue_on_commit(*, analysis_id: uuid.UUID) -> None:
 
 def analysis_send(*, analysis_id: uuid.UUID) -> bool:
     """Publish the task. A broker that is down is logged, not raised: the analysis stays
-    queued and the sweeper sends it again, so the user's upload is never lost."""
+    queued, marked as never sent, and the sweeper sends it at its next pass once the broker
+    is back (within seconds, not after ``STUCK_AFTER``), so the user's upload is never lost."""
     try:
         queue.task_send(queue.CLASSIFY_ANALYSIS, str(analysis_id))
     except Exception:  # kombu raises many transport errors; all mean "not sent"
         log.warning(
             "could not queue analysis %s; the sweeper will retry", analysis_id, exc_info=True
         )
+        try:
+            Analysis.objects.filter(id=analysis_id, status=Status.QUEUED).update(enqueued_at=None)
+        except DatabaseError:  # the sweeper finds it after STUCK_AFTER instead
+            log.warning("could not mark analysis %s as not sent", analysis_id)
         return False
     return True
 

@@ -101,10 +101,16 @@ def test_the_sweeper_sends_stuck_and_abandoned_analyses_again(queued):
 def test_a_broker_that_is_down_does_not_lose_the_upload(queued):
     from diagnosis.tasks import classify_analysis
 
+    Analysis.objects.filter(id=queued.id).update(enqueued_at=timezone.now())  # as on upload
     with mock.patch.object(classify_analysis, "delay", side_effect=ConnectionError("down")):
         assert services.analysis_send(analysis_id=queued.id) is False
     queued.refresh_from_db()
     assert queued.status == Status.QUEUED
+    # Marked as never sent: the sweeper's next pass sends it, not one STUCK_AFTER later.
+    assert queued.enqueued_at is None
+    with mock.patch.object(services, "analysis_send", return_value=True) as send:
+        assert services.analysis_sweep() == 1
+    assert send.call_args.kwargs["analysis_id"] == queued.id
 
 
 def test_a_dead_workers_run_is_sent_again_at_once_however_recently_it_was_sent(queued):

@@ -1,4 +1,4 @@
-"""/healthz reports the database, the broker and the model."""
+"""/healthz reports the database, the broker, the file storage and the model."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def test_healthy_in_embedded_mode(client, model_dir, broker):
     assert body["checks"]["database"]["ok"]
     assert body["checks"]["broker"] == {"ok": True, "mode": "in-process"}
     assert body["checks"]["model"]["versions"] == ["test-model-1"]
+    assert body["checks"]["storage"] == {"ok": True, "backend": "FileSystemStorage"}
 
 
 @pytest.mark.django_db
@@ -73,3 +74,22 @@ def test_503_when_no_model_is_installed(client, tmp_path):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["model"]["ok"] is False
+
+
+@pytest.mark.django_db
+def test_503_when_the_file_storage_cannot_be_reached(client, model_dir, broker, monkeypatch):
+    from botocore.exceptions import EndpointConnectionError
+    from django.core.files.storage import default_storage
+
+    broker(None)
+
+    def unreachable(name):
+        raise EndpointConnectionError(endpoint_url="http://minio:9000")
+
+    monkeypatch.setattr(default_storage, "exists", unreachable)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["storage"] == {
+        "ok": False,
+        "error": "EndpointConnectionError",
+    }
