@@ -1,14 +1,42 @@
-"""allauth hooks: every new account, by email or Google, is a patient."""
+"""allauth hooks: every new account, by email, mobile number or Google, is a patient; the
+mobile number lives on the User (allauth's phone support asks the adapter for it), and
+every text message goes through one place, with its limits."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from allauth.account import stages
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 
+from accounts import sms
 from accounts.models import Role, User
+from accounts.permissions import sms_sign_in_allowed
+from accounts.phone import phone_normalize, sms_send_allow
+
+SMS_FAILED_MESSAGE = (
+    "We could not send the text message just now. Wait a minute, then ask for a new code."
+)
+
+
+class EmailVerificationStage(stages.EmailVerificationStage):
+    """allauth's mandatory email confirmation, for accounts that have an email address. An
+    account made with only a mobile number has confirmed that number with its SMS code in
+    the stage before this one, and has no address to confirm."""
+
+    def handle(self) -> tuple[Any, bool]:
+        user = self.login.user
+        if user is not None and not user.email and not self.login.email and user.phone:
+            return None, True
+        response, cont = super().handle()
+        return response, cont
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -41,6 +69,80 @@ class AccountAdapter(DefaultAccountAdapter):
 
         super().set_password(user, password)
         api_tokens_revoke(user=user)
+
+    def get_login_stages(self) -> list[str]:
+        return [
+            "accounts.adapters.EmailVerificationStage"
+            if path == "allauth.account.stages.EmailVerificationStage"
+            else path
+            for path in super().get_login_stages()
+        ]
+
+    # --- Mobile numbers (allauth's phone support) ----------------------------------------
+
+    def phone_form_field(self, **kwargs: Any) -> Any:
+        from accounts.forms import MobileNumberField
+
+        return MobileNumberField(**kwargs)
+
+    def get_phone(self, user: Any) -> tuple[str, bool] | None:
+        return (user.phone, user.phone_verified) if user.phone else None
+
+    def set_phone(self, user: Any, phone: str, verified: bool) -> None:
+        from accounts.services import user_phone_set
+
+        user_phone_set(user=user, phone=phone, verified=verified)
+
+    def set_phone_verified(self, user: Any, phone: str) -> None:
+        # Also the end of a change of number: the confirmed number replaces the old one.
+        self.set_phone(user, phone, True)
+
+    def get_user_by_phone(self, phone: str) -> User | None:
+        try:
+            phone = phone_normalize(phone)
+        except ValidationError:
+            return None
+        return User.objects.filter(phone=phone).first()
+
+    def send_verification_code_sms(self, user: Any, phone: str, code: str, **kwargs: Any) -> None:
+        self.send_text(phone, "account/sms/code.txt", {"code": code})
+
+    def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
+        # Sent instead of a code, so the screen looks the same whether or not the number
+        # has an account (no enumeration); only the number's owner reads which it was.
+        holder = self.get_user_by_phone(phone)
+        if holder is not None and not sms_sign_in_allowed(holder):
+            self.send_text(phone, "account/sms/staff_account.txt", {})
+        else:
+            self.send_text(phone, "account/sms/unknown_account.txt", {})
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        self.send_text(phone, "account/sms/account_already_exists.txt", {})
+
+    def send_text(self, phone: str, template: str, extra: dict[str, Any]) -> None:
+        """Render ``template`` and text it to ``phone``, within the hourly allowances of the
+        number and of the client's address (``SMS_PER_NUMBER_PER_HOUR``,
+        ``SMS_PER_IP_PER_HOUR``) and not to a locked-out number.
+
+        Raises:
+            RateLimited: an allowance is used up or the number is locked out (the site
+                answers 429 with a plain explanation).
+        """
+        request = self.request or context.request
+        sms_send_allow(request=request, phone=phone)
+        body = render_to_string(
+            template,
+            {
+                "site_url": settings.SITE_URL.rstrip("/"),
+                "minutes": settings.SMS_CODE_TTL // 60,
+                **extra,
+            },
+        ).strip()
+        try:
+            sms.send_sms(to=phone, body=body)
+        except sms.SmsError:
+            # The flow goes on to the code page, where the person can ask for a new code.
+            messages.error(request, SMS_FAILED_MESSAGE)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

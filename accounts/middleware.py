@@ -1,11 +1,13 @@
 """Session rules: the Django admin stays closed to staff without two-factor authentication;
-doctors' and administrators' sessions end when idle."""
+doctors' and administrators' sessions end when idle; a rate limit gives the 429 page."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
+from allauth.core.exceptions import RateLimited
+from allauth.core.ratelimit import respond_429
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -57,3 +59,20 @@ class IdleTimeoutMiddleware:
                 return redirect_to_login(request.get_full_path())
             request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+
+class RateLimitedMiddleware:
+    """A limit hit deep inside allauth's flows (a code sent too often to one number, from one
+    address, or to a locked-out number) raises ``RateLimited``; answer it with the 429 page
+    instead of a server error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RateLimited):
+            return respond_429(request)
+        return None

@@ -28,10 +28,11 @@ class Role(models.TextChoices):
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
-        if not email:
-            raise ValueError("An email address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+    def create_user(self, email: str | None, password: str | None = None, **extra: Any) -> User:
+        # Sign-up by mobile number gives an account without an email address.
+        if not email and not extra.get("phone"):
+            raise ValueError("An email address or a mobile number is required")
+        user = self.model(email=self.normalize_email(email).lower() if email else None, **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -47,9 +48,15 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person with an email login. ``role`` decides which areas of the site open."""
+    """A person who signs in with an email address or a mobile number (or both). ``role``
+    decides which areas of the site open."""
 
-    email = models.EmailField("email address", unique=True)
+    # Null, not blank, when absent: unique only among the accounts that have one.
+    email = models.EmailField("email address", unique=True, null=True, blank=True)
+    # E.164 ("+919876543210"), normalised by accounts.phone; set at sign-up or on the
+    # account page, and trusted for sign-in and password reset only once confirmed by SMS.
+    phone = models.CharField("mobile number", max_length=16, unique=True, null=True, blank=True)
+    phone_verified = models.BooleanField("mobile number confirmed", default=False)
     full_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
     # Where the person lives, to suggest the nearest specialists with a result.
@@ -71,21 +78,29 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["email"]
 
     def __str__(self) -> str:
-        return self.email
+        return self.sign_in_name
+
+    @property
+    def sign_in_name(self) -> str:
+        """What the person signs in with: the email address, else the mobile number."""
+        return self.email or self.phone or f"user {self.pk}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        # "" would collide with every other account without one (the columns are unique).
+        self.email = self.email or None
+        self.phone = self.phone or None
         # The admin role and staff status are one thing seen from two sides.
         if self.role == Role.ADMIN:
             self.is_staff = True
         super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
-        return self.full_name or self.email
+        return self.full_name or self.sign_in_name
 
     def get_short_name(self) -> str:
         """The first name, past a title ("Dr Daniel Okafor" -> "Daniel")."""
         words = [w for w in self.full_name.split() if w.rstrip(".").lower() not in TITLES]
-        return words[0] if words else (self.full_name.strip() or self.email)
+        return words[0] if words else (self.full_name.strip() or self.sign_in_name)
 
     @property
     def is_patient(self) -> bool:

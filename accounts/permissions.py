@@ -50,6 +50,13 @@ def mfa_satisfied(user: Any) -> bool:
     return True
 
 
+def sms_sign_in_allowed(user: Any) -> bool:
+    """Whether an SMS code may sign ``user`` in or reset their password. Never for the
+    accounts the two-factor policy covers: a code sent to a phone (a SIM swap, a lock screen)
+    must not open other people's data; they sign in with a password and TOTP."""
+    return not (user.role in MFA_REQUIRED_ROLES or user.is_staff)
+
+
 def role_allows(user: Any, roles: frozenset[str]) -> bool:
     """Whether ``user`` holds one of ``roles``. Administrators must also be staff."""
     if not user.is_authenticated or not user.is_active:

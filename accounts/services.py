@@ -29,6 +29,12 @@ def doctor_application_submit(
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_patient:
         raise ValidationError("Only patients can apply to be a doctor.")
+    if not user.email:
+        # Doctors are reached by email (reviews waiting, approval) and sign in with a
+        # password and TOTP, never with an SMS code.
+        raise ValidationError(
+            "Add an email address to your account (Email page) before applying to be a doctor."
+        )
     if user.doctor_applications.filter(status=ApplicationStatus.PENDING).exists():
         raise ValidationError("You already have an application waiting for review.")
     application = DoctorApplication(
@@ -104,6 +110,29 @@ def doctor_invitation_code_regenerate(*, profile: DoctorProfile) -> str:
     profile.invitation_code = invitation_code_generate()
     profile.save(update_fields=["invitation_code"])
     return profile.invitation_code
+
+
+# --- Mobile numbers ---------------------------------------------------------------------
+
+
+def user_phone_set(*, user: User, phone: str | None, verified: bool) -> None:
+    """Give ``user`` the mobile number ``phone`` (E.164; None removes it), confirmed or not.
+    A user not saved yet (allauth's sign-up sets the number before the first save) only gets
+    the fields; the caller saves it.
+
+    Raises:
+        ValidationError: another account has this number (allauth checks before it gets
+            here; this covers two requests at once).
+    """
+    user.phone = phone
+    user.phone_verified = bool(phone) and verified
+    if user.pk is None:
+        return
+    with transaction.atomic():
+        taken = User.objects.filter(phone=phone).exclude(pk=user.pk).exists() if phone else False
+        if taken:
+            raise ValidationError("A user is already registered with this phone number.")
+        user.save(update_fields=["phone", "phone_verified"])
 
 
 # --- API tokens ------------------------------------------------------------------------
@@ -196,7 +225,7 @@ def _doctor_approved_email(*, user_id: int) -> None:
             f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are approved as a doctor",
             body,
             None,
-            [user.email],
+            [user.email or ""],  # an applicant always has one (doctor_application_submit)
         )
     except Exception:
         log.warning("could not send the approval email to user %s", user_id, exc_info=True)

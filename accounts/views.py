@@ -1,17 +1,25 @@
-"""Account pages: the profile, the doctor application, the doctor and administrator homes."""
+"""Account pages: the profile, password reset by SMS, the doctor application, the doctor and
+administrator homes."""
 
 from __future__ import annotations
 
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
-from accounts.forms import ApplicationDecisionForm, DoctorApplicationForm, LocationForm
+from accounts.forms import (
+    ApplicationDecisionForm,
+    DoctorApplicationForm,
+    LocationForm,
+    PasswordResetBySmsForm,
+    PasswordResetSmsCodeForm,
+)
 from accounts.models import ApplicationStatus, DoctorApplication
 from accounts.permissions import (
     AuthenticatedHttpRequest,
@@ -20,6 +28,7 @@ from accounts.permissions import (
     has_totp,
     patient_required,
 )
+from accounts.phone_reset import PasswordResetBySms
 
 
 @login_required
@@ -40,6 +49,44 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             "applications": user.doctor_applications.all()[:5],
             "form": form,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_by_sms(request: HttpRequest) -> HttpResponse:
+    """Ask for a password reset code by SMS. The next page is the same whether or not the
+    number has an account (the text message says which)."""
+    form = PasswordResetBySmsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        limited = ratelimit.consume_or_429(request, action="reset_password_by_sms")
+        if limited is not None:
+            return limited
+        PasswordResetBySms.start(request=request, phone=form.cleaned_data["phone"])
+        return redirect("accounts:password_reset_sms_code")
+    return render(request, "accounts/password_reset_by_sms.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_sms_code(request: HttpRequest) -> HttpResponse:
+    """Type the code from the text message and a new password."""
+    process = PasswordResetBySms.resume(request)
+    if process is None:
+        messages.info(request, "That code has expired. Ask for a new one.")
+        return redirect("accounts:password_reset_by_sms")
+    form = PasswordResetSmsCodeForm(
+        request.POST or None, code=process.code, user=process.user, phone=process.phone
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            process.finish(form.cleaned_data["password1"])
+            return redirect("account_login")
+        if "code" in form.errors and not process.record_invalid_attempt():
+            messages.error(request, "Too many wrong codes. Ask for a new one.")
+            return redirect("accounts:password_reset_by_sms")
+    return render(
+        request,
+        "accounts/password_reset_sms_code.html",
+        {"form": form, "phone": process.phone},
     )
 
 

@@ -32,7 +32,8 @@ def doctor_digest_email(*, doctor: User, counts: list[tuple[User, int]]) -> None
         },
     )
     subject = f"{SUBJECT_PREFIX}{total} new upload{'s' if total != 1 else ''} to review"
-    send_mail(subject, body, None, [doctor.email])
+    if doctor.email:  # always, for a doctor (doctor_application_submit asks for one)
+        send_mail(subject, body, None, [doctor.email])
 
 
 def review_written_email(*, review: Review) -> None:
@@ -46,4 +47,6 @@ def review_written_email(*, review: Review) -> None:
             "url": _absolute(reverse("diagnosis:result", args=[review.analysis_id])),
         },
     )
+    if not patient.email:
+        return  # an account made with a mobile number only: the result page shows the review
     send_mail(f"{SUBJECT_PREFIX}A doctor reviewed your ECG result", body, None, [patient.email])

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.AdminRequiresMFAMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.RateLimitedMiddleware",
 ]
 
 ROOT_URLCONF = "ecgsite.urls"
@@ -152,8 +153,19 @@ LOGIN_REDIRECT_URL = "accounts:profile"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# People sign in with an email address or a mobile number. "email*" keeps allauth's
+# mandatory email confirmation for accounts that give one; accounts.forms.SignupForm makes
+# the email optional when a mobile number is given, and such an account is confirmed by its
+# SMS code instead (accounts.adapters.EmailVerificationStage).
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*", "password2*"]
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.SignupForm",
+    "login": "accounts.forms.LoginForm",
+    "request_login_code": "accounts.forms.RequestSmsLoginCodeForm",
+    "confirm_login_code": "accounts.forms.ConfirmLoginCodeForm",
+    "verify_phone": "accounts.forms.VerifyPhoneForm",
+}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
@@ -164,7 +176,55 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Failed logins: at most LOGIN_FAILURES_PER_WINDOW per account per LOGIN_FAILURE_WINDOW seconds.
 _LOGIN_FAILURES = env_int("LOGIN_FAILURES_PER_WINDOW", 5, minimum=1)
 _LOGIN_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 300, minimum=1)
-ACCOUNT_RATE_LIMITS = {"login_failed": f"20/m/ip,{_LOGIN_FAILURES}/{_LOGIN_WINDOW}s/key"}
+# --- Mobile numbers and SMS codes (allauth's phone support; see accounts/sms.py) ---------
+# A number typed without its country code is read as one of this region ("" : always ask
+# for the code).
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "IN").upper()
+_TWILIO_SID = env_str("SMS_TWILIO_ACCOUNT_SID")
+_SMS_BACKENDS = {
+    "console": "accounts.sms.ConsoleBackend",
+    "locmem": "accounts.sms.LocmemBackend",
+    "twilio": "accounts.sms.TwilioBackend",
+}
+SMS_BACKEND = _SMS_BACKENDS[
+    env_choice("SMS_BACKEND", "twilio" if _TWILIO_SID else "console", tuple(_SMS_BACKENDS))
+]
+SMS_TWILIO_ACCOUNT_SID = _TWILIO_SID
+SMS_TWILIO_AUTH_TOKEN = env_str("SMS_TWILIO_AUTH_TOKEN")
+SMS_FROM = env_str("SMS_FROM")
+# A code works for SMS_CODE_TTL seconds, once, and SMS_CODE_MAX_ATTEMPTS wrong tries end it.
+SMS_CODE_TTL = env_int("SMS_CODE_TTL", 600, minimum=60)
+SMS_CODE_MAX_ATTEMPTS = env_int("SMS_CODE_MAX_ATTEMPTS", 3, minimum=1)
+# Texts per number and per client address per hour (every kind: codes, "no account" notes).
+SMS_PER_NUMBER_PER_HOUR = env_int("SMS_PER_NUMBER_PER_HOUR", 5, minimum=1)
+SMS_PER_IP_PER_HOUR = env_int("SMS_PER_IP_PER_HOUR", 20, minimum=1)
+# After this many wrong codes for one number, no code for it is sent or accepted for
+# SMS_LOCKOUT_SECONDS.
+SMS_CODE_FAILURES_PER_NUMBER = env_int("SMS_CODE_FAILURES_PER_NUMBER", 5, minimum=1)
+SMS_LOCKOUT_SECONDS = env_int("SMS_LOCKOUT_SECONDS", 3600, minimum=60)
+
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = SMS_CODE_TTL
+ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = SMS_CODE_MAX_ATTEMPTS
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True  # twice
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True  # a mistyped number, at sign-up
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+# "Send me a sign-in code": by SMS only (accounts.forms.RequestSmsLoginCodeForm), and never
+# for doctors or administrators, who sign in with a password and TOTP.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = SMS_CODE_TTL
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = SMS_CODE_MAX_ATTEMPTS
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"20/m/ip,{_LOGIN_FAILURES}/{_LOGIN_WINDOW}s/key",
+    # Every text message (accounts.adapters.AccountAdapter.send_text).
+    "send_sms": f"{SMS_PER_NUMBER_PER_HOUR}/1h/key,{SMS_PER_IP_PER_HOUR}/1h/ip",
+    # Wrong SMS codes per number: the lockout.
+    "sms_code_failed": f"{SMS_CODE_FAILURES_PER_NUMBER}/{SMS_LOCKOUT_SECONDS}s/key",
+    # Asking for an SMS password reset: per address (per number is "send_sms").
+    "reset_password_by_sms": "20/m/ip",
+}
 # How many reverse proxies in front of the site append to X-Forwarded-For (0: none, the client
 # address is the connection's). Login lockouts and API throttles key on the address this
 # gives, never on a header the client can set.

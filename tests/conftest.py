@@ -69,6 +69,17 @@ def _tasks_run_in_process(monkeypatch, settings):
 
 
 @pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    """Text messages go to ``accounts.sms.outbox`` (like ``mail.outbox``), empty per test."""
+    from accounts import sms
+
+    settings.SMS_BACKEND = "accounts.sms.LocmemBackend"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     # Rate limits and TOTP replay protection live in the cache.
     cache.clear()

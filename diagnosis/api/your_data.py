@@ -47,7 +47,7 @@ class AccountCloseView(APIView):
         user = cast(User, request.user)
         data = AccountCloseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if data.validated_data["confirm_email"].strip().lower() != user.email.lower():
+        if data.validated_data["confirm_email"].strip().lower() != (user.email or "").lower():
             return Response(
                 {"confirm_email": ["Type your account's email exactly to confirm."]}, status=400
             )

@@ -29,7 +29,7 @@ def access_log_record(*, viewer: Any, analysis: Analysis, via: str) -> AccessLog
     return AccessLogEntry.objects.create(
         patient_id=owner_id,
         viewer=viewer,
-        viewer_email=viewer.email,
+        viewer_email=viewer.email or viewer.sign_in_name,
         viewer_role=viewer.role,
         analysis=analysis,
         analysis_ref=analysis.pk,

@@ -41,7 +41,7 @@ def audit_log(
     """Record who did what (``action`` like ``examples.approve``) to what, now."""
     return AuditEvent.objects.create(
         actor=actor,
-        actor_email=actor.email if actor is not None else "",
+        actor_email=(actor.email or actor.sign_in_name) if actor is not None else "",
         action=action,
         target=target[:255],
         details=details or {},

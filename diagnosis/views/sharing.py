@@ -327,7 +327,7 @@ def access_log_export(request: AuthenticatedHttpRequest) -> HttpResponse:
         writer.writerow(
             [
                 entry.created_at.isoformat(),
-                _csv_safe(entry.patient.email),
+                _csv_safe(entry.patient.sign_in_name),
                 _csv_safe(entry.viewer_email),
                 entry.viewer_role,
                 entry.analysis_ref,

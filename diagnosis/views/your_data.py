@@ -16,11 +16,12 @@ from diagnosis.services import your_data
 @login_required
 @require_http_methods(["GET", "POST"])
 def page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The "your data" page; POST closes the account once the person typed their email."""
+    """The "your data" page; POST closes the account once the person typed their email (or,
+    for an account made with a mobile number, that number)."""
     if request.method == "POST":
-        typed = request.POST.get("confirm_email", "").strip().lower()
-        if typed != request.user.email.lower():
-            messages.error(request, "Type your email address exactly to confirm.")
+        typed = request.POST.get("confirm_email", "").strip().lower().replace(" ", "")
+        if typed != request.user.sign_in_name.lower():
+            messages.error(request, "Type it exactly to confirm.")
         else:
             your_data.account_close(user=request.user)
             logout(request)

@@ -1,0 +1,179 @@
+"""Sign up with only a mobile number, confirm it with the SMS code, then sign in with the
+number (password, or a code by SMS). Wrong, expired and reused codes; a number in use."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from accounts.models import Role, User
+from tests.accounts.sms_helpers import (
+    MASKED,
+    NUMBER,
+    PASSWORD,
+    TYPED,
+    code_in,
+    patient_with_phone,
+    sign_up_by_phone,
+    signed_in,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sign_up_with_only_a_number_texts_a_code_and_the_code_signs_in(client, sms_outbox):
+    response = sign_up_by_phone(client)
+    assert response.status_code == 302
+    assert response.url == reverse("account_verify_phone")
+    user = User.objects.get(phone=NUMBER)  # typed with spaces and a 0, stored as E.164
+    assert user.email is None and user.role == Role.PATIENT and not user.phone_verified
+    assert len(sms_outbox) == 1 and sms_outbox[0].to == NUMBER
+    assert "works for 10 minutes" in sms_outbox[0].body
+
+    page = client.get(reverse("account_verify_phone"))
+    assert f'We sent a 6-digit code to <strong class="text-nowrap">{MASKED}</strong>' in (
+        page.content.decode()
+    )
+    assert NUMBER not in page.content.decode()  # the whole number is not shown
+    response = client.post(reverse("account_verify_phone"), {"code": code_in(sms_outbox)})
+    assert response.status_code == 302
+    assert signed_in(client)
+    user.refresh_from_db()
+    assert user.phone_verified
+
+
+def test_after_sign_up_the_number_and_password_sign_in(client, sms_outbox):
+    sign_up_by_phone(client)
+    client.post(reverse("account_verify_phone"), {"code": code_in(sms_outbox)})
+    client.post(reverse("account_logout"))
+    assert not signed_in(client)
+    response = client.post(
+        reverse("account_login"), {"login": "+91 98765-43210", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("diagnosis:upload")
+    assert signed_in(client)
+
+
+def test_an_unconfirmed_number_is_asked_for_its_code_at_sign_in(client, sms_outbox):
+    sign_up_by_phone(client)
+    client.post(reverse("account_logout"))
+    sms_outbox.clear()
+    cache.clear()  # a minute later: allauth sends one code per number per 30 s
+    response = client.post(reverse("account_login"), {"login": NUMBER, "password": PASSWORD})
+    assert response.url == reverse("account_verify_phone")
+    assert not signed_in(client)
+    assert len(sms_outbox) == 1
+
+
+def test_a_code_by_sms_signs_in_without_the_password(client, sms_outbox):
+    patient = patient_with_phone()
+    response = client.post(reverse("account_request_login_code"), {"phone": TYPED})
+    assert response.url == reverse("account_confirm_login_code")
+    page = client.get(response.url).content.decode()
+    assert MASKED in page
+    response = client.post(reverse("account_confirm_login_code"), {"code": code_in(sms_outbox)})
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == patient.pk
+
+
+def test_a_wrong_code_is_refused_and_three_end_the_code(client, sms_outbox):
+    patient_with_phone()
+    client.post(reverse("account_request_login_code"), {"phone": NUMBER})
+    code = code_in(sms_outbox)
+    wrong = "000000" if code != "000000" else "111111"
+    page = client.post(reverse("account_confirm_login_code"), {"code": wrong})
+    assert page.status_code == 200
+    assert b"Incorrect code" in page.content
+    client.post(reverse("account_confirm_login_code"), {"code": wrong})
+    client.post(reverse("account_confirm_login_code"), {"code": wrong})
+    # The third wrong try ended it: the right code no longer works.
+    client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert not signed_in(client)
+
+
+def test_an_expired_code_is_refused(client, sms_outbox, monkeypatch):
+    patient_with_phone()
+    client.post(reverse("account_request_login_code"), {"phone": NUMBER})
+    code = code_in(sms_outbox)
+    later = time.time() + 11 * 60  # codes work for 10 minutes
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert response.status_code == 302
+    assert response.url == reverse("account_request_login_code")
+    assert not signed_in(client)
+
+
+def test_a_used_code_does_not_work_twice(client, sms_outbox):
+    patient_with_phone()
+    client.post(reverse("account_request_login_code"), {"phone": NUMBER})
+    code = code_in(sms_outbox)
+    client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert signed_in(client)
+    client.post(reverse("account_logout"))
+    client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert not signed_in(client)
+
+
+def test_the_signup_code_does_not_work_twice(client, sms_outbox):
+    sign_up_by_phone(client)
+    code = code_in(sms_outbox)
+    client.post(reverse("account_verify_phone"), {"code": code})
+    client.post(reverse("account_logout"))
+    response = client.post(reverse("account_verify_phone"), {"code": code})
+    assert response.status_code == 302
+    assert not signed_in(client)
+
+
+def test_a_number_in_use_makes_no_second_account_and_says_so_only_by_sms(client, sms_outbox):
+    holder = patient_with_phone()
+    response = sign_up_by_phone(client)
+    # The same next page as a new number: the screen does not tell who has an account.
+    assert response.status_code == 302
+    assert response.url == reverse("account_verify_phone")
+    assert User.objects.filter(phone=NUMBER).get() == holder
+    assert User.objects.count() == 1
+    assert "already has an account" in sms_outbox[-1].body
+    assert not re.search(r"\b\d{6}\b", sms_outbox[-1].body)  # no code in it
+
+
+def test_a_code_asked_for_an_unknown_number_gets_the_same_page_and_no_code(client, sms_outbox):
+    response = client.post(reverse("account_request_login_code"), {"phone": NUMBER})
+    assert response.url == reverse("account_confirm_login_code")
+    assert "no account uses this mobile number" in sms_outbox[-1].body
+    client.post(reverse("account_confirm_login_code"), {"code": "123456"})
+    assert not signed_in(client)
+
+
+@pytest.mark.parametrize(
+    ("phone", "message"),
+    [
+        ("12345", "Enter a mobile number"),
+        ("+91 11 2345 6789", "landline"),  # a Delhi landline cannot receive a text
+    ],
+)
+def test_a_number_that_cannot_receive_a_text_is_refused(client, phone, message):
+    page = sign_up_by_phone(client, phone)
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    assert not User.objects.exists()
+
+
+def test_sign_up_needs_an_email_or_a_number(client):
+    page = client.post(reverse("account_signup"), {"password1": PASSWORD, "password2": PASSWORD})
+    assert page.status_code == 200
+    assert b"Enter an email address or a mobile number." in page.content
+    assert not User.objects.exists()
+
+
+def test_sign_up_cannot_grant_itself_a_role_by_phone_either(client):
+    client.post(
+        reverse("account_signup"),
+        {"phone": TYPED, "password1": PASSWORD, "password2": PASSWORD, "role": "admin"},
+    )
+    user = User.objects.get(phone=NUMBER)
+    assert user.role == Role.PATIENT and not user.is_staff and not user.is_superuser
