@@ -107,7 +107,7 @@ class LoginForm(allauth_forms.LoginForm):
         login = self.fields["login"]
         login.label = "Email address or mobile number"
         login.widget.attrs.update(
-            {"placeholder": "you@example.org or +91 98765 43210", "autocomplete": "username"}
+            {"placeholder": "e.g. +91 98765 43210", "autocomplete": "username"}
         )
 
     def clean_login(self) -> str:

@@ -94,13 +94,21 @@ class User(AbstractBaseUser, PermissionsMixin):
             self.is_staff = True
         super().save(*args, **kwargs)
 
+    @property
+    def display_name(self) -> str:
+        """How the site names the person on screen: their name, else their email, else their
+        mobile number masked ("+91 ••••• 43210")."""
+        from accounts.phone import phone_mask
+
+        return self.full_name.strip() or self.email or phone_mask(self.phone) or self.sign_in_name
+
     def get_full_name(self) -> str:
-        return self.full_name or self.sign_in_name
+        return self.display_name
 
     def get_short_name(self) -> str:
         """The first name, past a title ("Dr Daniel Okafor" -> "Daniel")."""
         words = [w for w in self.full_name.split() if w.rstrip(".").lower() not in TITLES]
-        return words[0] if words else (self.full_name.strip() or self.sign_in_name)
+        return words[0] if words else self.display_name
 
     @property
     def is_patient(self) -> bool:

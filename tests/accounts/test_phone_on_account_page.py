@@ -95,4 +95,4 @@ def test_a_user_is_named_by_email_else_number():
     from accounts.models import User
 
     assert str(User(email=None, phone=NUMBER)) == NUMBER
-    assert User(email="", phone=NUMBER).get_short_name() == NUMBER
+    assert User(email="", phone=NUMBER).get_short_name() == "+91 ••••• 43210"
