@@ -15,11 +15,11 @@ from accounts.models import DoctorApplication, DoctorProfile, User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "full_name", "role", "is_active", "date_joined"]
-    list_filter = ["role", "is_active", "is_staff"]
-    search_fields = ["email", "full_name"]
+    list_display = ["email", "phone", "full_name", "role", "is_active", "date_joined"]
+    list_filter = ["role", "is_active", "is_staff", "phone_verified"]
+    search_fields = ["email", "phone", "full_name"]
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email", "phone", "phone_verified", "password")}),
         ("Person", {"fields": ("full_name", "role")}),
         (
             "Access",

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -84,6 +85,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def sign_in_name(self) -> str:
         """What the person signs in with: the email address, else the mobile number."""
         return self.email or self.phone or f"user {self.pk}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.phone:  # typed in the admin: stored as E.164 like every other number
+            from accounts.phone import phone_normalize
+
+            try:
+                self.phone = phone_normalize(self.phone)
+            except ValidationError as error:
+                raise ValidationError({"phone": error.messages}) from error
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # "" would collide with every other account without one (the columns are unique).

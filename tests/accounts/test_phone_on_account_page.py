@@ -96,3 +96,17 @@ def test_a_user_is_named_by_email_else_number():
 
     assert str(User(email=None, phone=NUMBER)) == NUMBER
     assert User(email="", phone=NUMBER).get_short_name() == "+91 ••••• 43210"
+
+
+def test_a_number_typed_in_the_admin_is_stored_as_e164():
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import User
+
+    user = User(email="x@example.org", phone="098765 43210")
+    user.clean()
+    assert user.phone == NUMBER
+    user.phone = "12"
+    with pytest.raises(ValidationError) as error:
+        user.clean()
+    assert "phone" in error.value.message_dict

@@ -47,6 +47,10 @@ def test_sign_up_with_a_number_and_sign_in_by_sms(live_server, chromium, screens
     page.wait_for_url(re.compile(r".*/account/profile/$"))
     assert "+91 98765 43210" in page.inner_text("#profile-phone")
     screenshot(page, f"sms-profile-{viewport}")
+    page.click("#phone-link")
+    page.wait_for_url(re.compile(r".*/accounts/phone/change/$"))
+    assert "+91 98765 43210" in page.inner_text("#current-phone")
+    screenshot(page, f"sms-change-number-{viewport}")
     context.close()
 
     if viewport != "phone":
