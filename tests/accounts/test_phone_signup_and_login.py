@@ -177,3 +177,25 @@ def test_sign_up_cannot_grant_itself_a_role_by_phone_either(client):
     )
     user = User.objects.get(phone=NUMBER)
     assert user.role == Role.PATIENT and not user.is_staff and not user.is_superuser
+
+
+def test_a_mistyped_number_can_be_changed_on_the_code_page(client, sms_outbox):
+    sign_up_by_phone(client, "+91 98123 45678")
+    cache.clear()  # a minute later
+    client.post(reverse("account_verify_phone"), {"action": "change", "phone": TYPED})
+    assert sms_outbox[-1].to == NUMBER
+    client.post(reverse("account_verify_phone"), {"code": code_in(sms_outbox)})
+    assert signed_in(client)
+    user = User.objects.get()
+    assert user.phone == NUMBER and user.phone_verified
+
+
+def test_messages_show_the_number_masked(client, sms_outbox):
+    sign_up_by_phone(client)
+    response = client.post(
+        reverse("account_verify_phone"), {"code": code_in(sms_outbox)}, follow=True
+    )
+    shown = [str(message) for message in response.context["messages"]]
+    assert f"Your mobile number {MASKED} is confirmed." in shown
+    assert f"You are signed in with {MASKED}." in shown
+    assert NUMBER not in response.content.decode()
