@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 
 from ecgsite.env import (
@@ -180,6 +181,8 @@ _LOGIN_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 300, minimum=1)
 # A number typed without its country code is read as one of this region ("" : always ask
 # for the code).
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "IN").upper()
+if PHONE_DEFAULT_REGION and PHONE_DEFAULT_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(f"PHONE_DEFAULT_REGION {PHONE_DEFAULT_REGION!r} is not a region")
 _TWILIO_SID = env_str("SMS_TWILIO_ACCOUNT_SID")
 _SMS_BACKENDS = {
     "console": "accounts.sms.ConsoleBackend",

@@ -102,3 +102,21 @@ def test_env_example_lists_every_variable_the_settings_read():
     listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
     assert read, "no env_* calls found"
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+
+
+def test_an_unknown_phone_region_stops_start_up():
+    result = run_manage("check", env={"PHONE_DEFAULT_REGION": "XX"})
+    assert result.returncode != 0
+    assert "PHONE_DEFAULT_REGION" in result.stderr
+
+
+def test_the_sms_backend_is_chosen_by_name():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SMS_BACKEND)",
+        env={"SMS_BACKEND": "twilio"},
+    )
+    assert result.stdout.strip().splitlines()[-1] == "accounts.sms.TwilioBackend", result.stderr
+    result = run_manage("check", env={"SMS_BACKEND": "carrier-pigeon"})
+    assert result.returncode != 0 and "SMS_BACKEND" in result.stderr
