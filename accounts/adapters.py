@@ -70,6 +70,17 @@ class AccountAdapter(DefaultAccountAdapter):
         super().set_password(user, password)
         api_tokens_revoke(user=user)
 
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """Failed sign-ins are counted per email address or per mobile number. allauth keys
+        only on email or username, so every number would share one counter (and five wrong
+        passwords for any number would lock out sign-in by number for everyone)."""
+        from django.contrib.sites.shortcuts import get_current_site
+
+        login = (
+            credentials.get("email") or credentials.get("phone") or credentials.get("username", "")
+        )
+        return f"{get_current_site(request).domain}:{str(login).lower()}"
+
     def get_login_stages(self) -> list[str]:
         return [
             "accounts.adapters.EmailVerificationStage"
@@ -102,7 +113,10 @@ class AccountAdapter(DefaultAccountAdapter):
             phone = phone_normalize(phone)
         except ValidationError:
             return None
-        return User.objects.filter(phone=phone).first()
+        # Only a confirmed number is a way into an account: a number someone typed but never
+        # confirmed (perhaps another person's) signs nobody in, gets no sign-in or reset
+        # code, and does not stop its owner from signing up with it.
+        return User.objects.filter(phone=phone, phone_verified=True).first()
 
     def send_verification_code_sms(self, user: Any, phone: str, code: str, **kwargs: Any) -> None:
         self.send_text(phone, "account/sms/code.txt", {"code": code})

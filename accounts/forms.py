@@ -76,8 +76,11 @@ class MobileNumberField(forms.CharField):
 
 
 class SignupForm(allauth_forms.SignupForm):
-    """Sign up with an email address, a mobile number, or both (allauth's form, whose
-    settings list the email as required so that a given email is always confirmed)."""
+    """Sign up with an email address or a mobile number (allauth's form, whose settings list
+    the email as required so that a given email is always confirmed). Not both at once: an
+    account must never be opened by a number confirmed while the email is not (someone
+    else's address), and a text to your own number must not tell whether an address has an
+    account. The other can be added on the account page."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,14 +90,20 @@ class SignupForm(allauth_forms.SignupForm):
         email.label = "Email address"
         self.fields["phone"].label = "or mobile number"
         self.fields["phone"].help_text = (
-            "Give an email address, a mobile number, or both. We text a 6-digit code to a "
-            "mobile number to confirm it."
+            "Give an email address or a mobile number; you can add the other later on your "
+            "account page. We text a 6-digit code to a mobile number to confirm it."
         )
 
     def clean(self) -> dict[str, Any]:
         cleaned_data: dict[str, Any] = super().clean()
-        if not self.errors and not (cleaned_data.get("email") or cleaned_data.get("phone")):
+        email, phone = cleaned_data.get("email"), cleaned_data.get("phone")
+        if not self.errors and not (email or phone):
             raise forms.ValidationError("Enter an email address or a mobile number.")
+        if email and phone:
+            raise forms.ValidationError(
+                "Give an email address or a mobile number, not both. You can add the other "
+                "on your account page once you are signed in."
+            )
         return cleaned_data
 
 

@@ -95,6 +95,10 @@ class User(AbstractBaseUser, PermissionsMixin):
                 self.phone = phone_normalize(self.phone)
             except ValidationError as error:
                 raise ValidationError({"phone": error.messages}) from error
+        stored = type(self).objects.filter(pk=self.pk).values_list("phone", flat=True).first()
+        if self.pk and self.phone != stored:
+            # A number typed for someone is not confirmed until its owner types a code.
+            self.phone_verified = False
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # "" would collide with every other account without one (the columns are unique).

@@ -44,7 +44,23 @@ def phone_normalize(text: str) -> str:
             "This looks like a landline. Enter a mobile number that can receive text messages.",
             code="invalid_phone",
         )
+    allowed = settings.SMS_ALLOWED_REGIONS
+    if allowed and phonenumbers.region_code_for_number(number) not in allowed:
+        # Texts abroad cost many times more and are what SMS-pumping fraud aims at.
+        raise ValidationError(
+            "We can only text mobile numbers of "
+            + ", ".join(sorted(_country_name(r) for r in allowed))
+            + " for now. Sign up with an email address instead.",
+            code="region_not_served",
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _country_name(region: str) -> str:
+    from phonenumbers import geocoder
+
+    example = phonenumbers.example_number(region)
+    return (geocoder.country_name_for_number(example, "en") if example else "") or region
 
 
 def phone_format(e164: str | None) -> str:
@@ -101,3 +117,5 @@ def sms_send_allow(*, request: HttpRequest, phone: str) -> None:
     if sms_code_locked(request=request, phone=phone):
         raise RateLimited
     ratelimit.consume(request, action="send_sms", key=phone, raise_exception=True)
+    # And the whole site's hourly allowance (SMS_PER_HOUR_TOTAL): a bound on the bill.
+    ratelimit.consume(request, action="send_sms_total", key="site", raise_exception=True)

@@ -84,5 +84,8 @@ class PasswordResetBySms(AbstractCodeVerificationProcess):
             raise ValueError("no account to reset")
         self.abort()
         password_reset.reset_password(user, password)
-        get_adapter(self.request).set_phone_verified(user, self.phone)
+        adapter = get_adapter(self.request)
+        adapter.set_phone_verified(user, self.phone)
+        # As a reset by email does: the number's failed sign-ins are forgotten.
+        adapter._delete_login_attempts_cached_email(self.request, phone=self.phone)
         password_reset.finalize_password_reset(self.request, user)

@@ -118,7 +118,7 @@ def doctor_invitation_code_regenerate(*, profile: DoctorProfile) -> str:
 def user_phone_set(*, user: User, phone: str | None, verified: bool) -> None:
     """Give ``user`` the mobile number ``phone`` (E.164; None removes it), confirmed or not.
     A user not saved yet (allauth's sign-up sets the number before the first save) only gets
-    the fields; the caller saves it.
+    the fields; the caller saves it. Another account holding the number unconfirmed loses it.
 
     Raises:
         ValidationError: another account has this number (allauth checks before it gets
@@ -126,9 +126,15 @@ def user_phone_set(*, user: User, phone: str | None, verified: bool) -> None:
     """
     user.phone = phone
     user.phone_verified = bool(phone) and verified
-    if user.pk is None:
-        return
     with transaction.atomic():
+        if phone:
+            # A number another account holds unconfirmed is not theirs: it goes to whoever
+            # signs up with it or confirms it (only its owner can read the codes).
+            User.objects.filter(phone=phone, phone_verified=False).exclude(pk=user.pk).update(
+                phone=None
+            )
+        if user.pk is None:
+            return
         taken = User.objects.filter(phone=phone).exclude(pk=user.pk).exists() if phone else False
         if taken:
             raise ValidationError("A user is already registered with this phone number.")

@@ -91,9 +91,12 @@ class TwilioBackend:
         except requests.RequestException as error:
             raise SmsError(f"Twilio could not be reached: {error.__class__.__name__}") from error
         if response.status_code >= 300:
-            # Twilio's error bodies carry a code and a message, never the credentials.
-            detail = response.text[:300]
-            raise SmsError(f"Twilio refused the message ({response.status_code}): {detail}")
+            # Only Twilio's error code: its message repeats the full "To" number.
+            try:
+                code = response.json().get("code")
+            except ValueError:
+                code = None
+            raise SmsError(f"Twilio refused the message ({response.status_code}, code {code})")
 
 
 def get_backend() -> SmsBackend:

@@ -201,6 +201,17 @@ SMS_CODE_MAX_ATTEMPTS = env_int("SMS_CODE_MAX_ATTEMPTS", 3, minimum=1)
 # Texts per number and per client address per hour (every kind: codes, "no account" notes).
 SMS_PER_NUMBER_PER_HOUR = env_int("SMS_PER_NUMBER_PER_HOUR", 5, minimum=1)
 SMS_PER_IP_PER_HOUR = env_int("SMS_PER_IP_PER_HOUR", 20, minimum=1)
+# Texts of every kind from the whole site per hour, and the countries texted (ISO codes,
+# comma-separated; "*": any): bounds on the bill and on SMS-pumping fraud.
+SMS_PER_HOUR_TOTAL = env_int("SMS_PER_HOUR_TOTAL", 1000, minimum=1)
+_SMS_REGIONS = env_str("SMS_ALLOWED_REGIONS", PHONE_DEFAULT_REGION or "*").upper()
+SMS_ALLOWED_REGIONS = (
+    frozenset()
+    if _SMS_REGIONS == "*"
+    else frozenset(r.strip() for r in _SMS_REGIONS.split(",") if r.strip())
+)
+if SMS_ALLOWED_REGIONS - phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(f"SMS_ALLOWED_REGIONS {_SMS_REGIONS!r} names no region")
 # After this many wrong codes for one number, no code for it is sent or accepted for
 # SMS_LOCKOUT_SECONDS.
 SMS_CODE_FAILURES_PER_NUMBER = env_int("SMS_CODE_FAILURES_PER_NUMBER", 5, minimum=1)
@@ -223,6 +234,7 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": f"20/m/ip,{_LOGIN_FAILURES}/{_LOGIN_WINDOW}s/key",
     # Every text message (accounts.adapters.AccountAdapter.send_text).
     "send_sms": f"{SMS_PER_NUMBER_PER_HOUR}/1h/key,{SMS_PER_IP_PER_HOUR}/1h/ip",
+    "send_sms_total": f"{SMS_PER_HOUR_TOTAL}/1h/key",
     # Wrong SMS codes per number: the lockout.
     "sms_code_failed": f"{SMS_CODE_FAILURES_PER_NUMBER}/{SMS_LOCKOUT_SECONDS}s/key",
     # Asking for an SMS password reset: per address (per number is "send_sms").

@@ -32,7 +32,9 @@ class DataExportView(APIView):
 
 
 class AccountCloseSerializer(serializers.Serializer):
-    confirm_email = serializers.EmailField(help_text="Your account's email, to confirm.")
+    confirm_email = serializers.CharField(
+        help_text="What you sign in with (your email, or your mobile number), to confirm."
+    )
 
 
 class AccountCloseView(APIView):
@@ -47,9 +49,10 @@ class AccountCloseView(APIView):
         user = cast(User, request.user)
         data = AccountCloseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if data.validated_data["confirm_email"].strip().lower() != (user.email or "").lower():
+        typed = data.validated_data["confirm_email"].strip().lower().replace(" ", "")
+        if typed != user.sign_in_name.lower():  # as the page checks it
             return Response(
-                {"confirm_email": ["Type your account's email exactly to confirm."]}, status=400
+                {"confirm_email": ["Type what you sign in with exactly to confirm."]}, status=400
             )
         your_data.account_close(user=user)
         return Response(

@@ -110,3 +110,15 @@ def test_a_number_typed_in_the_admin_is_stored_as_e164():
     with pytest.raises(ValidationError) as error:
         user.clean()
     assert "phone" in error.value.message_dict
+
+
+def test_a_number_changed_in_the_admin_is_no_longer_confirmed():
+    """An administrator typing a new number for someone ("I changed my phone") must not make
+    it a sign-in before its owner types a code."""
+    patient = patient_with_phone()
+    patient.phone = "+91 98123 45678"
+    patient.clean()
+    assert patient.phone == "+919812345678" and not patient.phone_verified
+    same = patient_with_phone(phone="+919812300000")
+    same.clean()
+    assert same.phone_verified  # unchanged number: still confirmed

@@ -59,15 +59,64 @@ def test_after_sign_up_the_number_and_password_sign_in(client, sms_outbox):
     assert signed_in(client)
 
 
-def test_an_unconfirmed_number_is_asked_for_its_code_at_sign_in(client, sms_outbox):
-    sign_up_by_phone(client)
+def test_an_unconfirmed_number_signs_nobody_in_and_its_owner_can_still_sign_up(client, sms_outbox):
+    """Someone signs up with another person's number and leaves at the code page. The number
+    is not theirs: it signs nobody in (password or code), and the owner's own sign-up takes
+    it; the owner's code never confirms it for the first account (an account takeover)."""
+    from django.test import Client
+
+    sign_up_by_phone(client)  # the first person, who cannot read the number's texts
+    squatter = User.objects.get(phone=NUMBER)
     client.post(reverse("account_logout"))
-    sms_outbox.clear()
-    cache.clear()  # a minute later: allauth sends one code per number per 30 s
+    cache.clear()  # later: allauth's 30 s between codes to a number
     response = client.post(reverse("account_login"), {"login": NUMBER, "password": PASSWORD})
+    assert response.status_code == 200 and not signed_in(client)
+
+    owner = Client()
+    sms_outbox.clear()
+    owner.post(reverse("account_request_login_code"), {"phone": NUMBER})
+    assert len(sms_outbox) == 1 and not re.search(r"\b\d{6}\b", sms_outbox[0].body)
+    squatter.refresh_from_db()
+    assert not squatter.phone_verified
+
+    cache.clear()
+    response = sign_up_by_phone(owner)
     assert response.url == reverse("account_verify_phone")
-    assert not signed_in(client)
-    assert len(sms_outbox) == 1
+    owner.post(reverse("account_verify_phone"), {"code": code_in(sms_outbox)})
+    assert signed_in(owner)
+    squatter.refresh_from_db()
+    assert squatter.phone is None
+    mine = User.objects.get(phone=NUMBER)
+    assert mine.pk != squatter.pk and mine.phone_verified
+
+
+def test_sign_up_takes_an_email_or_a_number_not_both(client, sms_outbox):
+    """Both at once would let a confirmed number open an account whose email (perhaps
+    someone else's) was never confirmed, and a text to your own number would tell whether an
+    address has an account."""
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "a@example.org", "phone": TYPED, "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 200
+    assert "not both" in response.content.decode()
+    assert not User.objects.exists() and not sms_outbox
+
+
+def test_wrong_passwords_for_one_number_do_not_lock_out_another(client):
+    """allauth counts failed sign-ins per email; by number they are counted per number, not
+    in one counter that five wrong passwords for any number would fill for everyone."""
+    patient_with_phone()
+    other = "+919812345678"
+    patient_with_phone(phone=other)
+    from tests.factories import PASSWORD as RIGHT
+
+    for _ in range(6):  # LOGIN_FAILURES_PER_WINDOW is 5
+        client.post(reverse("account_login"), {"login": other, "password": "wrong-password"})
+    locked = client.post(reverse("account_login"), {"login": other, "password": RIGHT})
+    assert locked.status_code == 200 and not signed_in(client)  # that number is locked out
+    response = client.post(reverse("account_login"), {"login": NUMBER, "password": RIGHT})
+    assert response.status_code == 302 and signed_in(client)
 
 
 def test_a_code_by_sms_signs_in_without_the_password(client, sms_outbox):

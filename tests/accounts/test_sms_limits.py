@@ -105,3 +105,28 @@ def test_the_lockout_also_guards_the_signup_code(client, sms_outbox, settings):
     page = client.post(reverse("account_verify_phone"), {"code": code_in(sms_outbox)})
     assert not signed_in(client)
     assert page.status_code == 302  # the third try ended the code
+
+
+def test_the_whole_site_gets_at_most_the_hourly_number_of_texts(client, sms_outbox, settings):
+    """SMS_PER_HOUR_TOTAL bounds the bill however many numbers and addresses are used."""
+    settings.ACCOUNT_RATE_LIMITS = settings.ACCOUNT_RATE_LIMITS | {"send_sms_total": "3/1h/key"}
+    numbers = [f"+9198765432{n:02d}" for n in range(4)]
+    for n, phone in enumerate(numbers[:3]):
+        assert ask_reset(client, phone, ip=f"203.0.113.{n + 1}").status_code == 302
+    assert ask_reset(client, numbers[3], ip="198.51.100.50").status_code == 429
+    assert len(sms_outbox) == 3
+
+
+def test_numbers_of_countries_not_served_are_not_texted(client, sms_outbox):
+    """SMS_ALLOWED_REGIONS (India by default): texts abroad are what SMS-pumping fraud aims
+    at. The form says which countries are served."""
+    response = ask_reset(client, phone="+2348031234567")  # a Nigerian mobile number
+    assert response.status_code == 200
+    assert "only text mobile numbers of India" in response.content.decode()
+    assert not sms_outbox
+
+
+def test_any_country_when_every_region_is_allowed(client, sms_outbox, settings):
+    settings.SMS_ALLOWED_REGIONS = frozenset()
+    assert ask_reset(client, phone="+2348031234567").status_code == 302
+    assert len(sms_outbox) == 1

@@ -102,3 +102,17 @@ def test_the_api_closes_the_account_with_its_token_and_deletes_everything(
     assert not any(f.exists() for f in files)
     assert api.get("/api/v1/analyses/").status_code == 401  # the token died with the account
     assert APIClient().post("/api/v1/me/close/", {}, format="json").status_code == 401
+
+
+def test_the_api_closes_an_account_made_with_only_a_mobile_number():
+    """Confirmed by what the person signs in with, as on the page: here the number."""
+    from knox.models import AuthToken
+    from rest_framework.test import APIClient
+
+    patient = User.objects.create_user(None, "a-long-passphrase-1", phone="+919876543210")
+    _, token = AuthToken.objects.create(user=patient)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    closed = api.post("/api/v1/me/close/", {"confirm_email": "+91 98765 43210"}, format="json")
+    assert closed.status_code == 202, closed.content
+    assert not User.objects.get(pk=patient.pk).is_active  # deleted in the background next
