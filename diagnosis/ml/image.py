@@ -42,7 +42,7 @@ MIN_IMAGE_SIDE = 16
 MAX_INK_FRACTION = 0.30
 #: Ink contrast (0..1) below which nothing is drawn.
 _MIN_CONTRAST = 0.15
-_FORMATS = {"PNG", "JPEG"}
+_FORMATS = {"PNG", "JPEG", "BMP"}
 
 
 def _open(path: str | os.PathLike[str]) -> Image.Image:
@@ -70,12 +70,14 @@ def _open(path: str | os.PathLike[str]) -> Image.Image:
             "are accepted."
         ) from exc
     except UnidentifiedImageError as exc:
-        raise InputError("The file is not an image that can be read (PNG or JPEG).") from exc
+        raise InputError("The file is not an image that can be read (PNG, JPEG or BMP).") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError("The image file is damaged and could not be read.") from exc
     if im.format not in _FORMATS:
         im.close()
-        raise InputError(f"{im.format or 'This'} images are not supported: upload a PNG or JPEG.")
+        raise InputError(
+            f"{im.format or 'This'} images are not supported: upload a PNG, JPEG or BMP."
+        )
     width, height = im.size
     if width * height > MAX_IMAGE_PIXELS:
         im.close()

@@ -56,10 +56,10 @@ __all__ = [
     "validate_upload",
 ]
 
-Format = Literal["png", "jpeg", "pdf", "zip", "edf", "bdf", "wfdb", "csv"]
+Format = Literal["png", "jpeg", "bmp", "pdf", "zip", "edf", "bdf", "wfdb", "csv"]
 Kind = Literal["beat_image", "strip", "record"]
 #: Formats that are pictures (a beat plot or a strip), read by :mod:`diagnosis.ml.pipeline`.
-PICTURES: tuple[Format, ...] = ("png", "jpeg", "pdf")
+PICTURES: tuple[Format, ...] = ("png", "jpeg", "bmp", "pdf")
 
 _SNIFF_BYTES = 64 * 1024
 #: Files of a WFDB record that are read through the header beside them.
@@ -109,6 +109,8 @@ def sniff(path_or_bytes: str | os.PathLike[str] | bytes) -> Format:
         return "png"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
+    if head.startswith(b"BM") and len(head) >= 26 and head[6:10] == b"\x00\x00\x00\x00":
+        return "bmp"  # the reserved bytes of a Windows bitmap header are zero
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
@@ -129,11 +131,11 @@ def sniff(path_or_bytes: str | os.PathLike[str] | bytes) -> Format:
         if _has_numeric_line(text):
             return "csv"
         raise InputError("This text file holds no numbers, so it is not an ECG recording.")
-    if head.startswith((b"GIF8", b"BM", b"II*\x00", b"MM\x00*")) or head[8:12] == b"WEBP":
-        raise InputError("This image format is not supported: upload a PNG or JPEG.")
+    if head.startswith((b"GIF8", b"II*\x00", b"MM\x00*")) or head[8:12] == b"WEBP":
+        raise InputError("This image format is not supported: upload a PNG, JPEG or BMP.")
     raise InputError(
         "This file is not a supported ECG format (WFDB, a .zip of a WFDB record, CSV, EDF, "
-        "PNG, JPEG or PDF)."
+        "PNG, JPEG, BMP or PDF)."
     )
 
 

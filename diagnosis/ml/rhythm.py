@@ -39,6 +39,8 @@ SUSTAINED_VT_S: float = 30.0
 #: A recording needs this much readable signal, and this share of it, for a verdict.
 MIN_USABLE_S: float = 10.0
 MIN_USABLE_FRACTION: float = 0.5
+#: A printed 10 s strip reads back a few pen widths short; that much less still counts as 10 s.
+LENGTH_SLACK_S: float = 0.25
 #: AF is the verdict when AF covers this share of the readable time or lasts this long.
 AF_VERDICT_BURDEN: float = 0.3
 AF_VERDICT_S: float = 60.0
@@ -322,9 +324,10 @@ def _verdict(
 ) -> None:
     """Fill ``verdict``, ``reason`` and ``unreadable_cause`` (most serious finding first)."""
     eps = r.episodes
-    if usable_s < MIN_USABLE_S or usable_s < MIN_USABLE_FRACTION * total_s:
+    least = MIN_USABLE_S - LENGTH_SLACK_S
+    if usable_s < least or usable_s < MIN_USABLE_FRACTION * total_s:
         causes = [s.reason for s in segments if not s.usable and s.reason]
-        if total_s < MIN_USABLE_S:
+        if total_s < least:
             cause = "too_short"
         elif causes:
             cause = max(set(causes), key=causes.count)

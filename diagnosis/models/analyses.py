@@ -123,14 +123,15 @@ class Recording(models.Model):
 
     @property
     def is_picture(self) -> bool:
-        """A PNG/JPEG upload (a beat image or a strip photo), shown inline on the result page."""
-        return self.file_format in ("png", "jpeg")
+        """A PNG/JPEG/BMP upload (beat image or strip photo), shown inline on the result page."""
+        return self.file_format in ("png", "jpeg", "bmp")
 
     @property
     def extension(self) -> str:
         return {
             "png": ".png",
             "jpeg": ".jpg",
+            "bmp": ".bmp",
             "pdf": ".pdf",
             "wfdb-zip": ".zip",
             "csv": ".csv",

@@ -108,7 +108,9 @@ def example_image(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     analysis = example.analysis
     if analysis is not None and analysis.recording.kind == InputKind.BEAT_IMAGE:
         recording = analysis.recording
-        content_type = "image/png" if recording.file_format == "png" else "image/jpeg"
+        content_type = {"png": "image/png", "bmp": "image/bmp"}.get(
+            recording.file_format, "image/jpeg"
+        )
         return cast(
             HttpResponse, FileResponse(recording.file.open("rb"), content_type=content_type)
         )

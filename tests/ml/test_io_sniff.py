@@ -99,7 +99,7 @@ def test_a_missing_file_or_a_folder_is_refused(
     [
         (gzip.compress(b"0.1\n" * 100), "not a supported ECG format"),
         (b"%PDF-1.7\n" + bytes(range(256)) * 4, "PDF file is damaged"),
-        (b"GIF89a" + bytes(200), "upload a PNG or JPEG"),
+        (b"GIF89a" + bytes(200), "upload a PNG, JPEG or BMP"),
         (bytes(range(256)) * 40, "not a supported ECG format"),
         (b"hello, world\nno numbers here\n", "holds no numbers"),
     ],

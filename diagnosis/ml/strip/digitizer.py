@@ -1,7 +1,8 @@
 """The digitizing stage: from a decoded page to a signal in millivolts at :data:`OUTPUT_FS`.
 
-Runs the stages in order (ink and grid maps, geometry, grid period, trace row, trace
-following, calibration pulse) and converts with the paper speed and gain.
+Runs the stages in order (ink and grid maps, geometry, grid period, layout and the strip to
+read, trace following, calibration pulse) and converts with the paper speed and gain (the
+caller's, else the gain the calibration pulse shows, else 25 mm/s and 10 mm/mV).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from PIL import Image
 from diagnosis.ml.errors import InputError
 from diagnosis.ml.readers.common import Record
 from diagnosis.ml.strip.grid import comb_refine, detrend, geometry, grid_period, warp
-from diagnosis.ml.strip.picture import ink_and_grid, is_pdf, load_picture
-from diagnosis.ml.strip.trace import NO_TRACE, choose_band, cut_pulse, follow
+from diagnosis.ml.strip.layout import HINT_CROP, HINT_PHOTO, UNKNOWN_LAYOUT, choose, find_rows
+from diagnosis.ml.strip.layout import band as layout_band
+from diagnosis.ml.strip.picture import ink_and_grid, is_pdf, is_screen, load_picture
+from diagnosis.ml.strip.trace import NO_TRACE, cut_pulse, follow, gain_from_pulse
 
 #: Paper speed (mm/s) and gain (mm/mV) assumed unless the caller says otherwise.
 DEFAULT_SPEED = 25.0
@@ -42,6 +45,10 @@ class Digitized:
         speed, gain: paper speed (mm/s) and gain (mm/mV) used.
         calibration_pulse: whether a calibration pulse was found and cut off.
         page: the PDF page used (0-based), or None for an image.
+        layout: the page layout found ("single", "3x4+1", "6x2", "12x1", "monitor", ...).
+        strip: which strip was read and why, in words; lead: its lead ("II", or "as printed").
+        speed_source, gain_source: "given", "calibration pulse" or "default".
+        notes: what the reader should know (only 2.5 s readable, scales assumed).
     """
 
     record: Record
@@ -53,6 +60,12 @@ class Digitized:
     gain: float
     calibration_pulse: bool
     page: int | None = None
+    layout: str = "single"
+    strip: str = "the only strip"
+    lead: str = "II"
+    speed_source: str = "default"
+    gain_source: str = "default"
+    notes: tuple[str, ...] = ()
 
     def info(self) -> dict[str, Any]:
         """The ``"digitized"`` member of the engine's JSON result."""
@@ -64,29 +77,38 @@ class Digitized:
             "px_per_mm": [round(v, 3) for v in self.px_per_mm],
             "speed_mm_s": self.speed,
             "gain_mm_mv": self.gain,
+            "speed_source": self.speed_source,
+            "gain_source": self.gain_source,
             "calibration_pulse": self.calibration_pulse,
             "page": self.page,
+            "layout": self.layout,
+            "strip": self.strip,
+            "lead": self.lead,
+            "duration_s": round(self.record.signal.size / self.record.fs, 2),
+            "notes": list(self.notes),
         }
 
 
 def _digitize_image(
     rgb: Image.Image,
     *,
-    speed: float,
-    gain: float,
+    speed: float | None,
+    gain: float | None,
     px_per_mm: float | None,
-    lead: str,
+    lead: str | None,
 ) -> Digitized:
     rng = np.random.default_rng(0)
+    screen = is_screen(np.asarray(rgb, dtype=np.float32) / 255.0)
     ink, grid = ink_and_grid(rgb)
     strongest = float(np.percentile(ink, 99.9))
     if strongest < 0.2:
-        raise InputError(f"{NO_TRACE}: the picture looks blank.")
+        raise InputError(f"{NO_TRACE}: the picture looks blank. {HINT_PHOTO}")
     thr = max(0.25, 0.5 * strongest)
     mask = ink > thr
     if mask.mean() > 0.15:
         raise InputError(
-            f"{NO_TRACE}: the picture does not look like an ECG strip (too much of it is dark)."
+            f"{NO_TRACE}: the picture does not look like an ECG strip (too much of it is dark). "
+            + HINT_PHOTO
         )
     grid_mask = grid > max(0.08, float(np.percentile(grid, 90)))
     on_grid = grid_mask.mean() > 0.01
@@ -110,31 +132,57 @@ def _digitize_image(
         ppx, ppy = gx, gy
     else:
         ppx = ppy = 0.0  # decided from the trace length below
-    # Drop specks; the trace is followed inside its band.
     guess = ppy if ppy else max(mask.shape) / 270.0
-    band, c0, c1 = choose_band(mask, guess)
+    labels, rows = find_rows(mask, guess)
+    choice = choose(rows, screen=screen)
+    band, c0, c1 = layout_band(labels, rows, choice, guess)
+    spd = float(speed or DEFAULT_SPEED)
+    notes = list(choice.notes)
     if not ppx:
-        ppx = ppy = (c1 - c0 + 1) / (10.0 * speed)  # no grid: assume a 10 s strip
-    span_s = (c1 - c0 + 1) / ppx / speed
+        ppx = ppy = (c1 - c0 + 1) / (10.0 * spd)  # no grid: assume a 10 s strip
+        if not screen:
+            notes.append("No grid was found: the strip is assumed to last 10 s.")
+    span_s = (c1 - c0 + 1) / ppx / spd
     if span_s < MIN_TRACE_S:
-        raise InputError(f"{NO_TRACE}: no line runs across the picture like an ECG trace.")
+        raise InputError(
+            f"{NO_TRACE}: no line runs across the picture like an ECG trace. {HINT_PHOTO}"
+        )
     y, pen, single = follow(band, ink, c0, c1)
     found = np.isfinite(y)
     coverage = float(found.mean())
     if coverage < 0.6 or single < 0.5 or pen > max(3.0, 1.0 * ppy):
+        hint = HINT_CROP if len(rows) > 1 else HINT_PHOTO
         raise InputError(
-            f"{NO_TRACE}: the picture does not look like an ECG strip (no single continuous line)."
+            f"{NO_TRACE}: the picture does not look like an ECG strip (no single continuous "
+            f"line). {hint}"
         )
+    if choice.layout == "unknown":
+        raise InputError(UNKNOWN_LAYOUT)
     idx = np.arange(y.size)
     y = np.interp(idx, idx[found], y[found])
     y_mm = y / ppy
     lo, hi, pulse = cut_pulse(y_mm, ppx, gain)
+    if pulse is not None:
+        # A pulse printed apart from the trace: start after the blank that follows it.
+        gap = np.flatnonzero(~found[lo : lo + int(6 * ppx)])
+        if gap.size:
+            rest = np.flatnonzero(found[lo + int(gap[-1]) :])
+            lo += int(gap[-1]) + (int(rest[0]) if rest.size else 0)
+    printed = gain_from_pulse(pulse)
+    if gain:
+        g, gain_source = float(gain), "given"
+    elif printed:
+        g, gain_source = printed, "calibration pulse"
+    else:
+        g, gain_source = DEFAULT_GAIN, "default"
     y_mm = y_mm[lo:hi]
-    mv = -(y_mm - np.median(y_mm)) / gain
-    t = np.arange(y_mm.size) / ppx / speed
+    mv = -(y_mm - np.median(y_mm)) / g
+    t = np.arange(y_mm.size) / ppx / spd
     duration = float(t[-1]) if t.size else 0.0
     if duration < MIN_TRACE_S:
-        raise InputError(f"{NO_TRACE}: the trace is shorter than {MIN_TRACE_S:g} seconds.")
+        raise InputError(
+            f"{NO_TRACE}: the trace is shorter than {MIN_TRACE_S:g} seconds. {HINT_PHOTO}"
+        )
     from scipy.interpolate import CubicSpline
 
     n_out = int(duration * OUTPUT_FS) + 1
@@ -142,15 +190,22 @@ def _digitize_image(
     signal = CubicSpline(t, mv)(np.arange(n_out) / OUTPUT_FS)
     signal.setflags(write=False)
     quality = coverage * (0.5 + 0.5 * single) * (1.0 if has_grid or px_per_mm else 0.7)
+    name = lead or "II"
     return Digitized(
-        record=Record(signal=signal, fs=OUTPUT_FS, lead=lead, leads=(lead,)),
+        record=Record(signal=signal, fs=OUTPUT_FS, lead=name, leads=(name,)),
         quality=float(np.clip(quality, 0.0, 1.0)),
         grid=bool(has_grid),
         rotation_deg=float(angle),
         px_per_mm=(float(ppx), float(ppy)),
-        speed=speed,
-        gain=gain,
-        calibration_pulse=pulse,
+        speed=spd,
+        gain=g,
+        calibration_pulse=pulse is not None,
+        layout=choice.layout,
+        strip=choice.why,
+        lead=lead or choice.lead,
+        speed_source="given" if speed else "default",
+        gain_source=gain_source,
+        notes=tuple(notes),
     )
 
 
@@ -167,19 +222,17 @@ def digitize(
     Args:
         path: the picture, recognised by content.
         speed: paper speed in mm/s (default 25).
-        gain: millimetres per millivolt (default 10).
+        gain: millimetres per millivolt (default: from the calibration pulse, else 10).
         px_per_mm: the scale in pixels of the *working* image per mm, when there is no grid to
             measure it from (default: from the grid; without a grid, the trace is assumed to
             span 10 s).
-        lead: name to give the lead (default "II", the usual rhythm strip).
+        lead: name to give the lead (default: as the layout tells, "II" for a rhythm strip).
     Returns:
         :class:`Digitized` with the signal in mV at :data:`OUTPUT_FS` Hz.
     Raises:
         InputError: unreadable picture, or no ECG trace found (blank, photo, noise).
     """
-    speed = float(speed or DEFAULT_SPEED)
-    gain = float(gain or DEFAULT_GAIN)
-    if not (1.0 <= speed <= 200.0 and 1.0 <= gain <= 100.0):
+    if not (1.0 <= (speed or DEFAULT_SPEED) <= 200.0 and 1.0 <= (gain or DEFAULT_GAIN) <= 100.0):
         raise InputError("The paper speed or gain is out of range (speed 1-200 mm/s, gain 1-100).")
     pages = load_picture(path)
     from_pdf = is_pdf(Path(path))
@@ -187,9 +240,7 @@ def digitize(
     error: InputError | None = None
     for i, page in enumerate(pages):
         try:
-            d = _digitize_image(
-                page, speed=speed, gain=gain, px_per_mm=px_per_mm, lead=lead or "II"
-            )
+            d = _digitize_image(page, speed=speed, gain=gain, px_per_mm=px_per_mm, lead=lead)
         except InputError as exc:
             error = error or exc
             continue

@@ -293,4 +293,8 @@ def grid_period(profile: np.ndarray, refine: bool = True) -> tuple[float, float]
     p0 = 1.0 / f0
     five_mm = p0 >= 14.0 or has_peak(5 * f0)
     mm = p0 / 5.0 if five_mm else p0
+    if has_peak(1.0 / (10.0 * mm), 0.03):
+        # A harmonic was taken for the line family (1 mm lines 6 px apart, their second
+        # harmonic strongest): the 5 mm lines show at twice the period found.
+        mm *= 2.0
     return (comb_refine(x, mm) if refine else mm), strength

@@ -1,4 +1,4 @@
-"""Decode a strip picture (PNG/JPEG, or the first pages of a PDF) and split its ink from its grid.
+"""Decode a strip picture (PNG/JPEG/BMP, or the first pages of a PDF); split ink from grid.
 
 Pictures are recognised by content, decoded within the pixel cap and reduced to
 :data:`WORK_SIDE`, so that the later stages work on a bounded image.
@@ -74,7 +74,7 @@ def pdf_page_count(path: str | os.PathLike[str]) -> int:
 
 
 def load_picture(path: str | os.PathLike[str], max_side: int = WORK_SIDE) -> list[Image.Image]:
-    """Decode a PNG/JPEG (one image) or a PDF (its first pages) as RGB, reduced to ``max_side``.
+    """Decode a PNG/JPEG/BMP (one image) or a PDF (its first pages) as RGB, reduced to ``max_side``.
 
     Raises:
         InputError: unreadable, too large (pixel cap checked before decoding) or damaged.
@@ -114,12 +114,23 @@ def load_picture(path: str | os.PathLike[str], max_side: int = WORK_SIDE) -> lis
 # --- Maps: ink and grid -----------------------------------------------------------------------
 
 
+def is_screen(a: np.ndarray) -> bool:
+    """A dark picture (a monitor screenshot): most of it is darker than a third of full scale.
+    ``a``: (h, w, 3) in 0..1."""
+    return float(np.median(a.max(axis=2))) < 0.33
+
+
 def ink_and_grid(rgb: Image.Image) -> tuple[np.ndarray, np.ndarray]:
-    """(ink, grid) maps in 0..1: ink = dark in every channel, grid = dark in green only."""
+    """(ink, grid) maps in 0..1: ink = dark in every channel, grid = dark in green only (on a
+    dark screen: ink = bright, no grid)."""
     from scipy import ndimage
 
     a = np.asarray(rgb, dtype=np.float32) / 255.0
     h, w = a.shape[:2]
+    if is_screen(a):
+        # A monitor screenshot: a bright trace on a dark screen, no grid.
+        bright = a.max(axis=2)
+        return np.clip(bright - float(np.median(bright)), 0.0, 1.0), np.zeros_like(bright)
     # Lighting: the local brightest paper, smoothed, per channel (shadows, vignetting).
     step = max(1, min(h, w) // 64)
     small = a[::step, ::step]

@@ -1,16 +1,12 @@
-"""Follow the ink line of a strip: pick the trace row, follow it column by column, and cut off
-the calibration pulse.
+"""Follow the ink line of a strip column by column, and find the calibration pulse.
 
-The trace row is the longest continuous trace (the bottom rhythm strip on a 12-lead printout;
-bottom-most on ties); the peaks of steep complexes are kept, steep strokes are placed by
-their horizontal centre.
+The peaks of steep complexes are kept, steep strokes are placed by their horizontal centre.
+The row to follow is chosen by :mod:`.layout`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-from diagnosis.ml.errors import InputError
 
 NO_TRACE = "No ECG trace was found in the picture"
 
@@ -39,38 +35,6 @@ def _next_run(runs: list[tuple[int, int]], prev: float, last: tuple[int, int]) -
         return 0.0 if r[0] <= prev <= r[1] else min(abs(r[0] - prev), abs(r[1] - prev))
 
     return min(runs, key=gap)
-
-
-def choose_band(mask: np.ndarray, ppmm_y: float) -> tuple[np.ndarray, int, int]:
-    """Keep the trace row: the component with the longest horizontal extent (bottom-most of
-    near-ties), plus the pieces lying in its band. Returns (band mask, first col, last col)."""
-    from scipy import ndimage
-
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
-    if count == 0:
-        raise InputError(f"{NO_TRACE}: the picture looks blank.")
-    objs = ndimage.find_objects(labels)
-    extents = np.array([(s[1].stop - s[1].start) for s in objs], dtype=np.float64)
-    best_extent = extents.max()
-    candidates = [i for i in range(count) if extents[i] >= 0.85 * best_extent]
-    main = max(candidates, key=lambda i: objs[i][0].start + objs[i][0].stop)
-    rs = objs[main][0]
-    pad = int(2 * ppmm_y)
-    y0, y1 = max(0, rs.start - pad), min(mask.shape[0], rs.stop + pad)
-    centres = ndimage.center_of_mass(mask, labels, np.arange(1, count + 1))
-    sizes = ndimage.sum(mask, labels, np.arange(1, count + 1))
-    keep = np.zeros(count + 1, dtype=bool)
-    min_size = max(4.0, 0.3 * ppmm_y * ppmm_y)
-    for i, (cy, _cx) in enumerate(centres):
-        if y0 <= cy < y1 and sizes[i] >= min_size:
-            keep[i + 1] = True
-    keep[main + 1] = True
-    band = keep[labels]
-    band[:y0] = False
-    band[y1:] = False
-    colmask = band.any(axis=0)
-    cols = np.flatnonzero(colmask)
-    return band, int(cols[0]), int(cols[-1])
 
 
 def follow(band: np.ndarray, ink: np.ndarray, c0: int, c1: int) -> tuple[np.ndarray, float, float]:
@@ -158,32 +122,47 @@ def _crossing(
     return min(cands, key=lambda v: abs(v - guess))
 
 
-def cut_pulse(y_mm: np.ndarray, ppmm_x: float, gain: float) -> tuple[int, int, bool]:
-    """Find a calibration pulse (a ~gain mm high plateau 3-7 mm wide) at either end of the
-    trace; return the column range to keep and whether one was cut."""
+def cut_pulse(y_mm: np.ndarray, ppmm_x: float, gain: float | None) -> tuple[int, int, float | None]:
+    """Find a calibration pulse (a plateau 3-8 mm wide, ``0.6 * gain`` mm or more above the
+    baseline; at least 3 mm when the gain is unknown) at either end of the trace.
+
+    Returns:
+        (first column to keep, end column, the pulse's height in mm or None).
+    """
     n = y_mm.size
     lo, hi = 0, n
-    cut = False
+    height: float | None = None
     win = int(20 * ppmm_x)
+    least = 0.6 * gain if gain else 3.0
     for side in ("left", "right"):
         seg = y_mm[:win] if side == "left" else y_mm[::-1][:win]
         level = float(np.median(seg))  # the pulse is a quarter of the window at most
-        up = (level - seg) > 0.6 * gain  # plateau above the baseline (rows grow down)
-        runs = _runs(up)
-        for a, b in runs:
+        up = (level - seg) > least  # plateau above the baseline (rows grow down)
+        for a, b in _runs(up):
             length_mm = (b - a + 1) / ppmm_x
             plateau = level - seg[a : b + 1]
+            h = float(np.median(plateau))
             if (
                 3.0 <= length_mm <= 8.0
-                and float(np.ptp(np.percentile(plateau, [20, 80]))) < 0.1 * gain
+                and float(np.ptp(np.percentile(plateau, [20, 80]))) < 0.1 * h
             ):
                 end = b + int(1.5 * ppmm_x)
                 if side == "left":
                     lo = max(lo, end)
                 else:
                     hi = min(hi, n - end)
-                cut = True
+                height = height or h
                 break
     if hi - lo < n // 4:
-        return 0, n, False
-    return lo, hi, cut
+        return 0, n, None
+    return lo, hi, height
+
+
+def gain_from_pulse(height_mm: float | None) -> float | None:
+    """The printed gain (5, 10 or 20 mm/mV) a 1 mV pulse of this height shows, or None."""
+    if height_mm is None:
+        return None
+    for g in (5.0, 10.0, 20.0):
+        if abs(height_mm / g - 1.0) < 0.2:
+            return g
+    return None

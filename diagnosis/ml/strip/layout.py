@@ -1,0 +1,274 @@
+"""The page layout: which rows of trace a picture holds, and which one strip to read.
+
+Rows are found from the long ink components (clustered by height); a row is *segmented*
+when gaps split it into pieces (2.5 s or 5 s leads), *full* when it spans the page's width.
+Different leads are never joined: the strip read is one row's full-width trace (a rhythm
+strip) or one piece. Where lead changes are marked by ticks instead of gaps, the rows look
+full and the standard conventions decide (the rhythm strip is the bottom row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from diagnosis.ml.errors import InputError
+from diagnosis.ml.strip.trace import NO_TRACE
+
+HINT_CROP = "Crop the picture to the long strip at the bottom and upload it again."
+HINT_PHOTO = "Take the photo straight on, in even light, with the whole strip in the frame."
+UNKNOWN_LAYOUT = (
+    "The layout of this ECG printout could not be recognised (its rows of trace do not "
+    f"follow a standard layout), so no strip can be trusted. {HINT_CROP}"
+)
+
+
+@dataclass
+class Row:
+    """One row of trace: its long components, vertical extent and the column spans of its
+    pieces (left to right)."""
+
+    labels: list[int]
+    top: int
+    bottom: int
+    centre: float
+    pieces: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def c0(self) -> int:
+        return self.pieces[0][0]
+
+    @property
+    def c1(self) -> int:
+        return self.pieces[-1][1]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The strip to read: ``row`` (index into the rows), columns ``c0..c1``, and in words."""
+
+    layout: str
+    row: int
+    c0: int
+    c1: int
+    lead: str
+    why: str
+    notes: tuple[str, ...] = ()
+
+
+def find_rows(mask: np.ndarray, ppmm: float) -> tuple[np.ndarray, list[Row]]:
+    """(component labels, rows top to bottom) of the ink ``mask``; ``ppmm`` pixels per mm."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    if count == 0:
+        raise InputError(f"{NO_TRACE}: the picture looks blank. {HINT_PHOTO}")
+    objs = ndimage.find_objects(labels)
+    extents = np.array([s[1].stop - s[1].start for s in objs], dtype=np.float64)
+    widest = float(extents.max())
+    # Text, lead labels and calibration pulses are short; a lead's trace is 2.5 s at least.
+    long_ = [i for i in range(count) if extents[i] >= max(0.2 * widest, 12 * ppmm)]
+    if not long_:
+        long_ = [int(np.argmax(extents))]
+    centres = ndimage.center_of_mass(mask, labels, [i + 1 for i in long_])
+    order = sorted(range(len(long_)), key=lambda k: centres[k][0])
+    rows: list[Row] = []
+    for k in order:
+        i, cy = long_[k], float(centres[k][0])
+        s = objs[i]
+        if rows and cy - rows[-1].centre < 6 * ppmm:
+            r = rows[-1]
+            n = len(r.labels)
+            r.labels.append(i + 1)
+            r.top, r.bottom = min(r.top, s[0].start), max(r.bottom, s[0].stop)
+            r.centre = (r.centre * n + cy) / (n + 1)
+            r.pieces.append((s[1].start, s[1].stop - 1))
+        else:
+            rows.append(Row([i + 1], s[0].start, s[0].stop, cy, [(s[1].start, s[1].stop - 1)]))
+    for r in rows:
+        r.pieces = _merge(sorted(r.pieces), gap=max(2, int(0.6 * ppmm)))
+    _split_at_ticks(labels, rows, ppmm)
+    return labels, rows
+
+
+def _tick(labels: np.ndarray, row: Row, x: int, ppmm: float) -> bool:
+    """A lead-change tick near column ``x``: one column of the row's ink running straight for
+    4 mm or more near the trace's level (a vertical bar; QRS strokes are slanted)."""
+    half = max(1, int(1.0 * ppmm))
+    lo, hi = max(0, x - half), min(labels.shape[1], x + half + 1)
+    sub = np.isin(labels[row.top : row.bottom, lo:hi], row.labels)
+    near = labels[row.top : row.bottom, max(0, x - int(6 * ppmm)) : x + int(6 * ppmm)]
+    ys, _ = np.nonzero(np.isin(near, row.labels))
+    if ys.size == 0:
+        return False
+    base = float(np.median(ys))
+    need = 4.0 * ppmm
+    for col in sub.T:
+        rr = np.flatnonzero(col)
+        if rr.size < need:
+            continue
+        cuts = np.flatnonzero(np.diff(rr) > 1)
+        starts = np.concatenate(([rr[0]], rr[cuts + 1]))
+        ends = np.concatenate((rr[cuts], [rr[-1]]))
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            if b - a + 1 >= need and a - 3 * ppmm <= base <= b + 3 * ppmm:
+                return True
+    return False
+
+
+def _split_at_ticks(labels: np.ndarray, rows: list[Row], ppmm: float) -> None:
+    """Split rows whose lead changes are marked by ticks (no gap) into their leads: ticks at
+    the three quarter points (3 x 4) or at the middle of most rows (6 x 2)."""
+    if not 2 <= len(rows) < 10:
+        return  # 12 x 1: every row is one lead (ticks there would be QRS strokes in step)
+    width = max(r.c1 - r.c0 for r in rows)
+    marks: list[tuple[bool, bool, bool]] = []
+    for r in rows:
+        if len(r.pieces) != 1 or (r.c1 - r.c0) < 0.8 * width:
+            marks.append((False, False, False))
+            continue
+        # Measured back from the end: a calibration pulse joined to the start moves c0.
+        span = r.c1 - r.c0
+        qs = [r.c1 - round(k * span / 4) for k in (3, 2, 1)]
+        marks.append(tuple(_tick(labels, r, q, ppmm) for q in qs))  # type: ignore[arg-type]
+    halves = sum(1 for m in marks if m[1] and not (m[0] and m[2]))
+    for r, m in zip(rows, marks, strict=True):
+        a, b = r.pieces[0]
+        span = b - a
+        if all(m):
+            cuts = [b - round(k * span / 4) for k in (3, 2, 1)]
+        elif m[1] and halves >= 0.6 * len(rows):
+            cuts = [b - round(span / 2)]
+        else:
+            continue
+        edges = [a, *cuts, b]
+        r.pieces = [(edges[i] + (1 if i else 0), edges[i + 1]) for i in range(len(edges) - 1)]
+
+
+def _merge(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and a <= out[-1][1] + gap:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def choose(rows: list[Row], *, screen: bool) -> Choice:
+    """The strip to read, by layout: the rhythm strip (bottom row; the middle of three rhythm
+    strips, lead II on standard printouts), else the longest single-lead piece.
+
+    Rows that fit no known layout give the layout ``"unknown"`` (the caller refuses, once it
+    knows the picture holds a trace at all).
+    """
+    if not rows:
+        raise InputError(f"{NO_TRACE}. {HINT_PHOTO}")
+    width = max(r.c1 - r.c0 for r in rows)
+    full = [(r.c1 - r.c0) >= 0.8 * width and len(r.pieces) == 1 for r in rows]
+    segmented = [len(r.pieces) >= 2 for r in rows]
+    n = len(rows)
+    if screen:
+        i = full.index(True) if any(full) else 0
+        return Choice(
+            "monitor",
+            i,
+            rows[i].c0,
+            rows[i].c1,
+            "unknown",
+            "the top trace of the screen (monitors show the ECG first)",
+            ("A screenshot has no grid: the time and amplitude scales are assumed.",),
+        )
+    if n == 1:
+        return Choice("single", 0, rows[0].c0, rows[0].c1, "as printed", "the only strip")
+    # Rhythm strips: full rows at the bottom, below every segmented row.
+    k = 0
+    while k < n and full[n - 1 - k]:
+        k += 1
+    seg_rows = [i for i in range(n) if segmented[i]]
+    if k and (not seg_rows or max(seg_rows) < n - k):
+        if not seg_rows and n >= 10:
+            i = 1
+            return Choice(
+                "12x1",
+                i,
+                rows[i].c0,
+                rows[i].c1,
+                "II",
+                "lead II, the second of twelve full-width rows (I, II, III, ...)",
+            )
+        pieces = {len(rows[i].pieces) for i in seg_rows}
+        cols = max(pieces) if pieces else 4
+        n_lead_rows = n - k
+        name = (
+            f"{n_lead_rows}x{cols}+{k}"
+            if seg_rows
+            else ("3x4+1" if n == 4 else "3x4+3" if n == 6 else f"{n} strips")
+        )
+        if k == 3 and (seg_rows or n == 6):
+            i = n - 2
+            why = "the middle of three full-width rhythm strips (V1, II, V5 on standard printouts)"
+        else:
+            i = n - 1
+            why = (
+                "the full-width rhythm strip at the bottom, as printed on standard 12-lead layouts"
+            )
+            if not seg_rows and n not in (4, 6):
+                why = f"the bottom one of {n} full-width strips"
+        lead = "II" if (seg_rows or n in (4, 6)) else "as printed"
+        return Choice(name, i, rows[i].c0, rows[i].c1, lead, why)
+    if seg_rows and len(seg_rows) == n:
+        # No rhythm strip: the first piece of the second row (lead II on 3 x 4 and 6 x 2).
+        cols = max(len(r.pieces) for r in rows)
+        i = 1
+        a, b = max(rows[i].pieces[:1], key=lambda p: p[1] - p[0])
+        seconds = 10.0 / cols
+        name = f"{n}x{cols}"
+        note = (
+            f"There is no full-width rhythm strip: only {seconds:g} s of one lead were "
+            "readable, too short to judge the rhythm."
+        )
+        return Choice(name, i, a, b, "II", "lead II, the first lead of the second row", (note,))
+    # Rhythm strips above lead rows, or rows of any other kind: nothing standard to go by.
+    i = n - 1
+    return Choice("unknown", i, rows[i].c0, rows[i].c1, "unknown", "the bottom row")
+
+
+def band(
+    labels: np.ndarray, rows: list[Row], choice: Choice, ppmm: float
+) -> tuple[np.ndarray, int, int]:
+    """The chosen strip's ink: its row's long components plus the short pieces lying in its
+    band (the peaks of broken QRS complexes, a calibration pulse just before it), never
+    another row's trace. Returns (band mask, first col, last col)."""
+    from scipy import ndimage
+
+    row = rows[choice.row]
+    pad = int(2 * ppmm)
+    y0, y1 = max(0, row.top - pad), min(labels.shape[0], row.bottom + pad)
+    others = {lab for j, r in enumerate(rows) if j != choice.row for lab in r.labels}
+    sub = labels[y0:y1]
+    ids = np.unique(sub[sub > 0])
+    keep = np.zeros(int(labels.max()) + 1, dtype=bool)
+    objs = ndimage.find_objects(labels)
+    lo = choice.c0 - int(16 * ppmm) if choice.c0 == row.c0 else choice.c0
+    for lab in ids.tolist():
+        if lab in others:
+            continue
+        s = objs[lab - 1]
+        inside = s[0].start >= y0 - pad and s[0].stop <= y1 + pad
+        if inside and s[1].start >= lo and s[1].stop - 1 <= choice.c1:
+            keep[lab] = True
+    for lab in row.labels:
+        s = objs[lab - 1]
+        if s[1].stop - 1 >= choice.c0 and s[1].start <= choice.c1:
+            keep[lab] = True
+    out = keep[labels]
+    out[:y0] = False
+    out[y1:] = False
+    out[:, : max(0, lo)] = False
+    out[:, choice.c1 + 1 :] = False
+    cols = np.flatnonzero(out.any(axis=0))
+    if cols.size == 0:
+        raise InputError(f"{NO_TRACE}. {HINT_PHOTO}")
+    return out, int(cols[0]), int(cols[-1])

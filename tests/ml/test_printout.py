@@ -1,0 +1,162 @@
+"""Whole printouts: the layout is found, the right strip is read, leads are never joined, the
+scale comes from the page, and what cannot be trusted is refused with a hint."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from diagnosis.ml import strip
+from diagnosis.ml.errors import InputError
+from diagnosis.ml.io import sniff
+from diagnosis.ml.pipeline import classify_input, read_input
+from tests.ml import printout_render, strip_render
+from tests.ml.rhythm_helpers import classifier
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "mitdb_100_excerpt"
+
+
+@cache
+def _leads() -> tuple[dict[str, np.ndarray], float]:
+    """Record 100's two real leads (MLII as II, V5 as V1) and ten synthetic ones, 10 s."""
+    import wfdb
+
+    rec = wfdb.rdrecord(str(FIXTURE))
+    sig = rec.p_signal.astype(np.float64)
+    return printout_render.twelve_from_two(sig[:, 0], sig[:, 1]), float(rec.fs)
+
+
+def _draw(
+    tmp_path: Path, name: str = "page.png", **kw: object
+) -> tuple[Path, printout_render.Truth]:
+    leads, fs = _leads()
+    img, truth = printout_render.render_printout(leads, fs, **kw)  # type: ignore[arg-type]
+    path = tmp_path / name
+    img.save(path)
+    return path, truth
+
+
+def _corr(d: strip.Digitized, truth: printout_render.Truth) -> tuple[float, float]:
+    snr, corr, _ = strip_render.compare_signals(
+        d.record.signal, d.record.fs, truth.strip, truth.fs, max_shift_s=0.6
+    )
+    return snr, corr
+
+
+@pytest.mark.parametrize("ticks", [True, False], ids=["ticks", "gaps"])
+def test_the_rhythm_strip_of_a_3x4_printout_is_read_and_no_lead_change_is_a_beat(
+    tmp_path: Path, ticks: bool
+) -> None:
+    path, truth = _draw(tmp_path, layout="3x4+1", px_per_mm=6, ticks=ticks)
+    data = read_input(path)
+    d = data.digitized
+    assert d is not None and d.layout == "3x4+1" and d.lead == "II"
+    assert "rhythm strip at the bottom" in d.strip
+    # One lead's 10 s, not four 2.5 s leads joined into one signal.
+    assert d.record.signal.size / d.record.fs == pytest.approx(10.0, abs=0.2)
+    snr, corr = _corr(d, truth)
+    assert corr > 0.95 and snr > 10.0, (snr, corr)
+    result = classify_input(classifier(), data)
+    assert result["digitized"]["lead"] == "II" and result["digitized"]["layout"] == "3x4+1"
+    labels = [b["label"] for b in result["beats"]]
+    assert 11 <= len(labels) <= 14
+    assert labels.count("NOR") >= len(labels) - 1 and "PVC" not in labels
+    assert result["rhythm"]["verdict"] == "normal"
+
+
+def test_three_rhythm_strips_give_the_middle_one_lead_ii(tmp_path: Path) -> None:
+    path, truth = _draw(tmp_path, layout="3x4+3", px_per_mm=6)
+    d = strip.digitize(path)
+    assert d.layout == "3x4+3" and d.lead == "II"
+    assert _corr(d, truth)[1] > 0.95
+
+
+@pytest.mark.parametrize("ticks", [True, False], ids=["ticks", "gaps"])
+def test_a_6x2_printout_gives_lead_ii_s_five_seconds_and_says_so(
+    tmp_path: Path, ticks: bool
+) -> None:
+    path, truth = _draw(tmp_path, layout="6x2", px_per_mm=6, ticks=ticks)
+    d = strip.digitize(path)
+    assert d.layout == "6x2" and d.lead == "II"
+    assert d.record.signal.size / d.record.fs == pytest.approx(5.0, abs=0.2)
+    assert any("only 5 s" in note for note in d.notes)
+    assert _corr(d, truth)[1] > 0.95
+
+
+def test_a_single_strip_is_read_as_before(tmp_path: Path) -> None:
+    path, truth = _draw(tmp_path, layout="single", px_per_mm=8)
+    d = strip.digitize(path)
+    assert d.layout == "single" and d.calibration_pulse and d.gain_source == "calibration pulse"
+    assert d.record.signal.size / d.record.fs == pytest.approx(10.0, abs=0.1)
+    assert _corr(d, truth)[1] > 0.95
+
+
+def test_a_monitor_screenshot_is_read_from_its_top_trace(tmp_path: Path) -> None:
+    path, truth = _draw(tmp_path, layout="monitor", px_per_mm=5)
+    assert strip.classify_picture(path) == "strip"
+    d = strip.digitize(path)
+    assert d.layout == "monitor" and not d.grid
+    assert any("no grid" in note for note in d.notes)
+    assert _corr(d, truth)[1] > 0.95
+
+
+def test_the_calibration_pulse_at_5_mm_per_mv_sets_the_gain(tmp_path: Path) -> None:
+    path, truth = _draw(tmp_path, layout="3x4+1", px_per_mm=6, gain=5.0)
+    d = strip.digitize(path)
+    assert d.gain == 5.0 and d.gain_source == "calibration pulse"
+    assert d.info()["gain_mm_mv"] == 5.0
+    # Amplitude in mV right: the best fit of the truth onto the reading has a slope near 1.
+    _, _, shift = strip_render.compare_signals(
+        d.record.signal, d.record.fs, truth.strip, truth.fs, max_shift_s=0.6
+    )
+    t = np.arange(truth.strip.size) / truth.fs + shift
+    ok = (t >= 0) & (t <= (d.record.signal.size - 1) / d.record.fs)
+    est = np.interp(t[ok], np.arange(d.record.signal.size) / d.record.fs, d.record.signal)
+    ref = truth.strip[ok]
+    slope = float(np.polyfit(ref - ref.mean(), est - est.mean(), 1)[0])
+    assert slope == pytest.approx(1.0, abs=0.12)
+
+
+def test_a_given_gain_wins_over_the_pulse(tmp_path: Path) -> None:
+    path, _ = _draw(tmp_path, layout="single", px_per_mm=6, gain=5.0)
+    d = strip.digitize(path, gain=10.0)
+    assert d.gain == 10.0 and d.gain_source == "given"
+
+
+def test_rhythm_strips_above_lead_rows_are_refused_with_a_hint(tmp_path: Path) -> None:
+    path, _ = _draw(tmp_path, layout="3x4+1", px_per_mm=6, ticks=False)
+    img = Image.open(path)
+    w, h = img.size
+    # Move the rhythm strip to the top: no standard layout looks like this.
+    cut = int(0.7 * h)
+    flipped = Image.new("RGB", (w, h), "white")
+    flipped.paste(img.crop((0, cut, w, h)), (0, 0))
+    flipped.paste(img.crop((0, int(0.1 * h), w, cut)), (0, h - cut + int(0.1 * h)))
+    flipped.save(tmp_path / "odd.png")
+    with pytest.raises(InputError, match="Crop the picture to the long strip at the bottom"):
+        strip.digitize(tmp_path / "odd.png")
+
+
+def test_a_blank_photo_is_refused_with_a_hint_for_the_photo(tmp_path: Path) -> None:
+    Image.new("RGB", (1600, 900), (250, 240, 240)).save(tmp_path / "blank.png")
+    with pytest.raises(InputError, match="Take the photo straight on, in even light"):
+        strip.digitize(tmp_path / "blank.png")
+
+
+def test_a_12_lead_picture_without_a_grid_is_never_taken_for_a_single_beat(
+    tmp_path: Path,
+) -> None:
+    path, _ = _draw(tmp_path, layout="3x4+1", px_per_mm=5, grid=False)
+    assert strip.classify_picture(path) == "strip"
+
+
+def test_a_bmp_scan_is_read(tmp_path: Path) -> None:
+    path, truth = _draw(tmp_path, name="scan.bmp", layout="3x4+1", px_per_mm=6)
+    assert sniff(path) == "bmp"
+    data = read_input(path)
+    assert data.digitized is not None and data.digitized.layout == "3x4+1"
+    assert _corr(data.digitized, truth)[1] > 0.95
