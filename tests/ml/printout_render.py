@@ -54,7 +54,8 @@ class Truth:
 def twelve_from_two(first: np.ndarray, second: np.ndarray) -> dict[str, np.ndarray]:
     """Twelve lead slots from a two-lead record: II = ``first`` and V1 = ``second`` (real), the
     other ten synthetic (scaled, inverted and mixed copies, only so the page looks like a
-    12-lead printout with leads that differ)."""
+    12-lead printout with leads that differ). None is within 40 % of II's scale with II's
+    shape, so a reading can be told to be II and not a copy."""
     a = np.asarray(first, dtype=np.float64)
     b = np.asarray(second, dtype=np.float64)
     return {
@@ -63,13 +64,13 @@ def twelve_from_two(first: np.ndarray, second: np.ndarray) -> dict[str, np.ndarr
         "III": 0.5 * a - 0.3 * b,
         "aVR": -0.7 * a,
         "aVL": 0.4 * b - 0.2 * a,
-        "aVF": 0.7 * a,
+        "aVF": 0.6 * a - 0.2 * b,
         "V1": b,
         "V2": 0.8 * b - 0.3 * a,
         "V3": 0.5 * (a + b),
-        "V4": 0.9 * a + 0.2 * b,
-        "V5": 0.8 * a,
-        "V6": 0.6 * a,
+        "V4": 0.5 * a + 0.4 * b,
+        "V5": 0.6 * a + 0.2 * b,
+        "V6": 0.5 * a,
     }
 
 
@@ -155,7 +156,7 @@ def render_printout(
     """
     if layout not in LAYOUTS:
         raise ValueError(layout)
-    ss = 2
+    ss = 3
     ppmm = px_per_mm * ss
     pen = max(1, round(pen_mm * ppmm))
     n10 = round(10 * fs)
@@ -175,7 +176,6 @@ def render_printout(
     else:
         rows = [["II"]]
     pitch = {"3x4+1": 38.0, "3x4+3": 30.0, "6x2": 30.0, "12x1": 16.0, "single": 40.0}[layout]
-    pitch *= gain / 10.0 if layout == "12x1" else 1.0
     head = 14.0 if text else 4.0
     width = round(275 * ppmm)
     height = round((head + pitch * len(rows) + 4) * ppmm)
@@ -243,3 +243,18 @@ def _text_colour(draw: ImageDraw.ImageDraw, ch: str, at: tuple[float, float], si
     x, y = at
     w = max(1, round(size / 8))
     draw.rectangle([x, y, x + size * 0.6, y + size], outline=colour, width=w)
+
+
+def crease(img: Image.Image, *, seed: int = 0, strength: float = 0.25) -> Image.Image:
+    """A folded page: a lighter and a darker half either side of a slanted fold, and the fold
+    itself as a thin grey line."""
+    rng = np.random.default_rng(seed)
+    a = np.asarray(img.convert("RGB"), dtype=np.float32)
+    h, w = a.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    x0 = rng.uniform(0.3, 0.7) * w
+    slope = rng.uniform(-0.15, 0.15)
+    d = xx - (x0 + slope * (yy - h / 2))
+    shade = 1.0 - strength * 0.5 * (1 + np.tanh(d / (0.02 * w))) * np.exp(-np.abs(d) / (0.3 * w))
+    shade -= 0.35 * np.exp(-((d / 1.5) ** 2))  # the fold line
+    return Image.fromarray(np.clip(a * shade[..., None], 0, 255).astype(np.uint8))

@@ -61,7 +61,12 @@ def find_rows(mask: np.ndarray, ppmm: float) -> tuple[np.ndarray, list[Row]]:
     """(component labels, rows top to bottom) of the ink ``mask``; ``ppmm`` pixels per mm."""
     from scipy import ndimage
 
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    # A thin pen at low resolution breaks into dashes: join what lies within 0.8 mm sideways
+    # (the gaps between leads are wider), and label only the ink itself.
+    k = max(3, int(0.8 * ppmm) | 1)
+    grown = ndimage.binary_dilation(mask, structure=np.ones((3, k), dtype=bool))
+    joined, count = ndimage.label(grown, structure=np.ones((3, 3), dtype=bool))
+    labels = np.where(mask, joined, 0)
     if count == 0:
         raise InputError(f"{NO_TRACE}: the picture looks blank. {HINT_PHOTO}")
     objs = ndimage.find_objects(labels)
@@ -87,7 +92,10 @@ def find_rows(mask: np.ndarray, ppmm: float) -> tuple[np.ndarray, list[Row]]:
         else:
             rows.append(Row([i + 1], s[0].start, s[0].stop, cy, [(s[1].start, s[1].stop - 1)]))
     for r in rows:
-        r.pieces = _merge(sorted(r.pieces), gap=max(2, int(0.6 * ppmm)))
+        r.pieces = _merge(sorted(r.pieces), gap=1)
+    # A line of text or a pen mark is not a row of trace: rows span most of the page.
+    span = max(r.c1 - r.c0 for r in rows)
+    rows = [r for r in rows if r.c1 - r.c0 >= 0.35 * span]
     _split_at_ticks(labels, rows, ppmm)
     return labels, rows
 
