@@ -63,3 +63,29 @@ def test_the_upload_page_lists_strip_pictures_and_pdf(client, patient):
     client.force_login(patient)
     html = client.get("/analyses/upload/").content.decode()
     assert ".pdf" in html and "ECG strip" in html
+
+
+def test_a_12_lead_printout_is_read_from_its_rhythm_strip_and_says_so(client, patient, upload):
+    import wfdb
+
+    from tests.ml import printout_render
+
+    rec = wfdb.rdrecord(str(printout_render.FIXTURE))
+    leads = printout_render.twelve_from_two(rec.p_signal[:, 0], rec.p_signal[:, 1])
+    img, _ = printout_render.render_printout(leads, float(rec.fs), layout="3x4+1", gain=5.0)
+    buf = io.BytesIO()
+    img.save(buf, format="BMP")
+    client.force_login(patient)
+    analysis = upload(SimpleUploadedFile("ecg.bmp", buf.getvalue(), content_type="image/bmp"))
+    analysis.refresh_from_db()
+    assert analysis.status == Status.DONE, analysis.error
+    assert analysis.recording.file_format == "bmp"
+    digitized = analysis.result["digitized"]
+    assert digitized["layout"] == "3x4+1" and digitized["lead"] == "II"
+    assert analysis.result["rhythm"]["verdict"] == "normal"
+    html = client.get(f"/analyses/{analysis.id}/").content.decode()
+    assert 'id="strip-choice"' in html and "(lead II)" in html
+    assert "rhythm strip at the bottom" in html
+    assert "5 mm/mV (from the calibration pulse printed on the page)" in html
+    picture = client.get(f"/analyses/{analysis.id}/file/?inline=1")
+    assert picture.status_code == 200

@@ -14,13 +14,17 @@ Everything here is Django-free.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from tests.ml.strip_render import _grid, _text
 
-__all__ = ["LAYOUTS", "Truth", "render_printout", "twelve_from_two"]
+__all__ = ["FIXTURE", "LAYOUTS", "Truth", "crease", "render_printout", "twelve_from_two"]
+
+#: A two-lead MIT-BIH excerpt (record 100, MLII and V5, 10 s) for tests without the database.
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "mitdb_100_excerpt"
 
 LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 LAYOUTS = ("3x4+1", "3x4+3", "6x2", "12x1", "single", "monitor")

@@ -17,15 +17,13 @@ from diagnosis.ml.pipeline import classify_input, read_input
 from tests.ml import printout_render, strip_render
 from tests.ml.rhythm_helpers import classifier
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "mitdb_100_excerpt"
-
 
 @cache
 def _leads() -> tuple[dict[str, np.ndarray], float]:
     """Record 100's two real leads (MLII as II, V5 as V1) and ten synthetic ones, 10 s."""
     import wfdb
 
-    rec = wfdb.rdrecord(str(FIXTURE))
+    rec = wfdb.rdrecord(str(printout_render.FIXTURE))
     sig = rec.p_signal.astype(np.float64)
     return printout_render.twelve_from_two(sig[:, 0], sig[:, 1]), float(rec.fs)
 

@@ -105,8 +105,11 @@ def _tick(labels: np.ndarray, row: Row, x: int, ppmm: float) -> bool:
     4 mm or more near the trace's level (a vertical bar; QRS strokes are slanted)."""
     half = max(1, int(1.0 * ppmm))
     lo, hi = max(0, x - half), min(labels.shape[1], x + half + 1)
-    sub = np.isin(labels[row.top : row.bottom, lo:hi], row.labels)
-    near = labels[row.top : row.bottom, max(0, x - int(6 * ppmm)) : x + int(6 * ppmm)]
+    # The tick may stand apart from the trace (drawn about the nominal baseline, while the
+    # trace sits higher or lower): any ink in the row's band counts.
+    top = max(0, row.top - int(3 * ppmm))
+    sub = labels[top : row.bottom + int(3 * ppmm), lo:hi] > 0
+    near = labels[top : row.bottom + int(3 * ppmm), max(0, x - int(6 * ppmm)) : x + int(6 * ppmm)]
     ys, _ = np.nonzero(np.isin(near, row.labels))
     if ys.size == 0:
         return False
@@ -127,7 +130,8 @@ def _tick(labels: np.ndarray, row: Row, x: int, ppmm: float) -> bool:
 
 def _split_at_ticks(labels: np.ndarray, rows: list[Row], ppmm: float) -> None:
     """Split rows whose lead changes are marked by ticks (no gap) into their leads: ticks at
-    the three quarter points (3 x 4) or at the middle of most rows (6 x 2)."""
+    the three quarter points (3 x 4; two of three suffice in the top three rows once one row
+    shows all three) or at the middle of most rows (6 x 2)."""
     if not 2 <= len(rows) < 10:
         return  # 12 x 1: every row is one lead (ticks there would be QRS strokes in step)
     width = max(r.c1 - r.c0 for r in rows)
@@ -141,10 +145,15 @@ def _split_at_ticks(labels: np.ndarray, rows: list[Row], ppmm: float) -> None:
         qs = [r.c1 - round(k * span / 4) for k in (3, 2, 1)]
         marks.append(tuple(_tick(labels, r, q, ppmm) for q in qs))  # type: ignore[arg-type]
     halves = sum(1 for m in marks if m[1] and not (m[0] and m[2]))
-    for r, m in zip(rows, marks, strict=True):
+    quarters = any(all(m) for m in marks)
+    n = len(rows)
+    for i, (r, m) in enumerate(zip(rows, marks, strict=True)):
         a, b = r.pieces[0]
         span = b - a
-        if all(m):
+        # The row under three lead rows is a rhythm strip: QRS strokes in step with the lead
+        # changes above must not cut it.
+        rhythm = i == 3 and n == 4
+        if (all(m) and not rhythm) or (quarters and i < 3 and sum(m) >= 2):
             cuts = [b - round(k * span / 4) for k in (3, 2, 1)]
         elif m[1] and halves >= 0.6 * len(rows):
             cuts = [b - round(span / 2)]
@@ -260,20 +269,30 @@ def band(
     keep = np.zeros(int(labels.max()) + 1, dtype=bool)
     objs = ndimage.find_objects(labels)
     lo = choice.c0 - int(16 * ppmm) if choice.c0 == row.c0 else choice.c0
+    top, bottom = y0, y1
     for lab in ids.tolist():
         if lab in others:
             continue
         s = objs[lab - 1]
-        inside = s[0].start >= y0 - pad and s[0].stop <= y1 + pad
-        if inside and s[1].start >= lo and s[1].stop - 1 <= choice.c1:
+        if s[1].start < lo or s[1].stop - 1 > choice.c1:
+            continue
+        if s[1].start >= choice.c0:
+            if s[0].start >= y0 - pad and s[0].stop <= y1 + pad:
+                keep[lab] = True
+            continue
+        # Before the trace: a calibration pulse (wide, not a letter), kept whole, since a
+        # pulse cut by the band would read as a spike.
+        wide = s[1].stop - s[1].start >= 4 * ppmm
+        if wide and y0 <= (s[0].start + s[0].stop) / 2 < y1 and s[0].stop - s[0].start <= 30 * ppmm:
             keep[lab] = True
+            top, bottom = min(top, s[0].start), max(bottom, s[0].stop)
     for lab in row.labels:
         s = objs[lab - 1]
         if s[1].stop - 1 >= choice.c0 and s[1].start <= choice.c1:
             keep[lab] = True
     out = keep[labels]
-    out[:y0] = False
-    out[y1:] = False
+    out[:top] = False
+    out[bottom:] = False
     out[:, : max(0, lo)] = False
     out[:, choice.c1 + 1 :] = False
     cols = np.flatnonzero(out.any(axis=0))

@@ -136,7 +136,9 @@ def cut_pulse(y_mm: np.ndarray, ppmm_x: float, gain: float | None) -> tuple[int,
     least = 0.6 * gain if gain else 3.0
     for side in ("left", "right"):
         seg = y_mm[:win] if side == "left" else y_mm[::-1][:win]
-        level = float(np.median(seg))  # the pulse is a quarter of the window at most
+        # The pulse rises from its own baseline (the page's zero line), which may lie well
+        # apart from the trace's level: measure from the first millimetre.
+        level = float(np.median(seg[: max(2, int(ppmm_x))]))
         up = (level - seg) > least  # plateau above the baseline (rows grow down)
         for a, b in _runs(up):
             length_mm = (b - a + 1) / ppmm_x
