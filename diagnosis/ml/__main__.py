@@ -26,7 +26,14 @@ def _classify(args: argparse.Namespace) -> int:
 
     try:
         # Read the input first: bad input is reported without paying for the model load.
-        data = read_input(args.path, lead=args.lead, fs=args.fs, speed=args.speed, gain=args.gain)
+        data = read_input(
+            args.path,
+            lead=args.lead,
+            fs=args.fs,
+            speed=args.speed,
+            gain=args.gain,
+            page=args.page - 1 if args.page else None,
+        )
         try:
             clf = Classifier.load(args.model)
         except (ModelIntegrityError, FileNotFoundError) as exc:
@@ -169,7 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--lead", help="lead name (default: MLII when present, else the first)")
     c.add_argument("--fs", type=float, help="sampling rate in Hz, for files that do not state it")
     c.add_argument("--speed", type=float, help="strip pictures: paper speed in mm/s (default 25)")
-    c.add_argument("--gain", type=float, help="strip pictures: gain in mm/mV (default 10)")
+    c.add_argument(
+        "--gain",
+        type=float,
+        help="strip pictures: gain in mm/mV (default: the calibration pulse's, else 10)",
+    )
+    c.add_argument("--page", type=int, help="PDF: the page to read (1 = first; default: best)")
     c.add_argument("--json", action="store_true", help="print the contract JSON")
     c.set_defaults(func=_classify)
     for name, fn, helptext in (

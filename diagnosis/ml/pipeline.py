@@ -35,6 +35,7 @@ def read_input(
     fs: float | None = None,
     speed: float | None = None,
     gain: float | None = None,
+    page: int | None = None,
 ) -> ReadInput:
     """Read any supported ECG file, deciding its kind by content.
 
@@ -48,7 +49,9 @@ def read_input(
         path: the file, under any name (a WFDB record name without extension also works).
         lead: the lead to use (records and strips); default MLII, else the first.
         fs: sampling rate for a CSV of bare samples (Hz); a rate the file states must agree.
-        speed, gain: paper speed (mm/s) and gain (mm/mV) of a strip picture (25, 10).
+        speed, gain: paper speed (mm/s) and gain (mm/mV) of a strip picture (default 25, and
+            the calibration pulse's gain, else 10).
+        page: the PDF page to read (0-based; default: the best read of the first pages).
     Raises:
         InputError: the file is not a readable ECG (one line for the user).
     """
@@ -61,7 +64,7 @@ def read_input(
 
     if strip.classify_picture(located) == "beat_image":
         return ReadInput(kind="beat_image", curve=image.read_beat_image(located))
-    digitized = strip.digitize(located, speed=speed, gain=gain, lead=lead)
+    digitized = strip.digitize(located, speed=speed, gain=gain, lead=lead, page=page)
     return ReadInput(kind="strip", record=digitized.record, digitized=digitized)
 
 

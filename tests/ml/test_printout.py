@@ -158,3 +158,19 @@ def test_a_bmp_scan_is_read(tmp_path: Path) -> None:
     data = read_input(path)
     assert data.digitized is not None and data.digitized.layout == "3x4+1"
     assert _corr(data.digitized, truth)[1] > 0.95
+
+
+def test_a_page_of_a_multi_page_pdf_can_be_chosen(tmp_path: Path) -> None:
+    leads, fs = _leads()
+    page, truth = printout_render.render_printout(leads, fs, layout="single", px_per_mm=6)
+    blank = Image.new("RGB", page.size, "white")
+    pdf = tmp_path / "two.pdf"
+    blank.save(pdf, format="PDF", save_all=True, append_images=[page], resolution=150.0)
+    d = strip.digitize(pdf)  # the best read of the first pages
+    assert d.page == 1
+    d = strip.digitize(pdf, page=1)
+    assert d.page == 1 and _corr(d, truth)[1] > 0.95
+    with pytest.raises(InputError, match="No ECG trace"):
+        strip.digitize(pdf, page=0)
+    with pytest.raises(InputError, match="page 3 does not exist"):
+        strip.digitize(pdf, page=2)

@@ -216,6 +216,7 @@ def digitize(
     gain: float | None = None,
     px_per_mm: float | None = None,
     lead: str | None = None,
+    page: int | None = None,
 ) -> Digitized:
     """Digitize the rhythm strip in a picture (PNG/JPEG) or a PDF (best of its first pages).
 
@@ -227,6 +228,7 @@ def digitize(
             measure it from (default: from the grid; without a grid, the trace is assumed to
             span 10 s).
         lead: name to give the lead (default: as the layout tells, "II" for a rhythm strip).
+        page: a PDF's page to read (0-based); default: the best read of its first pages.
     Returns:
         :class:`Digitized` with the signal in mV at :data:`OUTPUT_FS` Hz.
     Raises:
@@ -234,20 +236,20 @@ def digitize(
     """
     if not (1.0 <= (speed or DEFAULT_SPEED) <= 200.0 and 1.0 <= (gain or DEFAULT_GAIN) <= 100.0):
         raise InputError("The paper speed or gain is out of range (speed 1-200 mm/s, gain 1-100).")
-    pages = load_picture(path)
+    pages = load_picture(path, page=page)
     from_pdf = is_pdf(Path(path))
     best: Digitized | None = None
     error: InputError | None = None
-    for i, page in enumerate(pages):
+    for i, picture in enumerate(pages):
         try:
-            d = _digitize_image(page, speed=speed, gain=gain, px_per_mm=px_per_mm, lead=lead)
+            d = _digitize_image(picture, speed=speed, gain=gain, px_per_mm=px_per_mm, lead=lead)
         except InputError as exc:
             error = error or exc
             continue
         except MemoryError as exc:
             raise InputError("The picture is too large to digitize.") from exc
         if from_pdf:
-            d = Digitized(**{**d.__dict__, "page": i})
+            d = Digitized(**{**d.__dict__, "page": i if page is None else page})
         if best is None or d.quality > best.quality:
             best = d
     if best is None:

@@ -130,8 +130,8 @@ def _tick(labels: np.ndarray, row: Row, x: int, ppmm: float) -> bool:
 
 def _split_at_ticks(labels: np.ndarray, rows: list[Row], ppmm: float) -> None:
     """Split rows whose lead changes are marked by ticks (no gap) into their leads: ticks at
-    the three quarter points (3 x 4; two of three suffice in the top three rows once one row
-    shows all three) or at the middle of most rows (6 x 2)."""
+    the three quarter points (3 x 4: once one row shows all three, the top three rows are
+    all lead rows) or at the middle of most rows (6 x 2: then every row is split)."""
     if not 2 <= len(rows) < 10:
         return  # 12 x 1: every row is one lead (ticks there would be QRS strokes in step)
     width = max(r.c1 - r.c0 for r in rows)
@@ -148,19 +148,21 @@ def _split_at_ticks(labels: np.ndarray, rows: list[Row], ppmm: float) -> None:
     quarters = any(all(m) for m in marks)
     n = len(rows)
     for i, (r, m) in enumerate(zip(rows, marks, strict=True)):
+        if len(r.pieces) != 1 or (r.c1 - r.c0) < 0.8 * width:
+            continue
         a, b = r.pieces[0]
         span = b - a
         # The row under three lead rows is a rhythm strip: QRS strokes in step with the lead
         # changes above must not cut it.
         rhythm = i == 3 and n == 4
-        if (all(m) and not rhythm) or (quarters and i < 3 and sum(m) >= 2):
+        if (all(m) and not rhythm) or (quarters and i < 3):
             cuts = [b - round(k * span / 4) for k in (3, 2, 1)]
-        elif m[1] and halves >= 0.6 * len(rows):
+        elif halves >= 0.6 * len(rows) and not quarters:
             cuts = [b - round(span / 2)]
         else:
             continue
         edges = [a, *cuts, b]
-        r.pieces = [(edges[i] + (1 if i else 0), edges[i + 1]) for i in range(len(edges) - 1)]
+        r.pieces = [(edges[j] + (1 if j else 0), edges[j + 1]) for j in range(len(edges) - 1)]
 
 
 def _merge(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
@@ -264,8 +266,11 @@ def band(
     pad = int(2 * ppmm)
     y0, y1 = max(0, row.top - pad), min(labels.shape[0], row.bottom + pad)
     others = {lab for j, r in enumerate(rows) if j != choice.row for lab in r.labels}
-    sub = labels[y0:y1]
+    # The pulse may sit well above or below the trace (a trace far off the zero line).
+    reach = int(12 * ppmm)
+    sub = labels[max(0, y0 - reach) : y1 + reach]
     ids = np.unique(sub[sub > 0])
+    centres = np.array([r.centre for r in rows])
     keep = np.zeros(int(labels.max()) + 1, dtype=bool)
     objs = ndimage.find_objects(labels)
     lo = choice.c0 - int(16 * ppmm) if choice.c0 == row.c0 else choice.c0
@@ -283,7 +288,9 @@ def band(
         # Before the trace: a calibration pulse (wide, not a letter), kept whole, since a
         # pulse cut by the band would read as a spike.
         wide = s[1].stop - s[1].start >= 4 * ppmm
-        if wide and y0 <= (s[0].start + s[0].stop) / 2 < y1 and s[0].stop - s[0].start <= 30 * ppmm:
+        mid = (s[0].start + s[0].stop) / 2
+        ours = int(np.argmin(np.abs(centres - mid))) == choice.row
+        if wide and ours and s[0].stop - s[0].start <= 30 * ppmm:
             keep[lab] = True
             top, bottom = min(top, s[0].start), max(bottom, s[0].stop)
     for lab in row.labels:

@@ -29,7 +29,7 @@ def is_pdf(path: Path) -> bool:
         return fh.read(5) == b"%PDF-"
 
 
-def _pdf_pages(path: Path, max_side: int) -> list[Image.Image]:
+def _pdf_pages(path: Path, max_side: int, page: int | None = None) -> list[Image.Image]:
     import pypdfium2 as pdfium
 
     try:
@@ -39,14 +39,17 @@ def _pdf_pages(path: Path, max_side: int) -> list[Image.Image]:
     try:
         if len(pdf) == 0:
             raise InputError("The PDF file has no pages.")
+        if page is not None and not 0 <= page < len(pdf):
+            raise InputError(f"The PDF has {len(pdf)} page(s); page {page + 1} does not exist.")
         pages = []
-        for i in range(min(len(pdf), MAX_PDF_PAGES)):
-            page = pdf[i]
-            w, h = page.get_size()  # points
+        chosen = [page] if page is not None else range(min(len(pdf), MAX_PDF_PAGES))
+        for i in chosen:
+            sheet = pdf[i]
+            w, h = sheet.get_size()  # points
             scale = min(max_side / max(w, h, 1.0), 8.0)
-            bitmap = page.render(scale=scale, fill_color=(255, 255, 255, 255))
+            bitmap = sheet.render(scale=scale, fill_color=(255, 255, 255, 255))
             pages.append(bitmap.to_pil().convert("RGB"))
-            page.close()
+            sheet.close()
         return pages
     except InputError:
         raise
@@ -73,8 +76,11 @@ def pdf_page_count(path: str | os.PathLike[str]) -> int:
     return n
 
 
-def load_picture(path: str | os.PathLike[str], max_side: int = WORK_SIDE) -> list[Image.Image]:
-    """Decode a PNG/JPEG/BMP (one image) or a PDF (its first pages) as RGB, reduced to ``max_side``.
+def load_picture(
+    path: str | os.PathLike[str], max_side: int = WORK_SIDE, page: int | None = None
+) -> list[Image.Image]:
+    """Decode a PNG/JPEG/BMP (one image) or a PDF (its first pages, or only ``page``, 0-based)
+    as RGB, reduced to ``max_side``.
 
     Raises:
         InputError: unreadable, too large (pixel cap checked before decoding) or damaged.
@@ -83,7 +89,7 @@ def load_picture(path: str | os.PathLike[str], max_side: int = WORK_SIDE) -> lis
 
     p = Path(path)
     if is_pdf(p):
-        return _pdf_pages(p, max_side)
+        return _pdf_pages(p, max_side, page)
     check_image(p)
     im = _open(p)
     try:
