@@ -287,10 +287,11 @@ def band(
             continue
         # Before the trace: a calibration pulse (wide, not a letter), kept whole, since a
         # pulse cut by the band would read as a spike.
-        wide = s[1].stop - s[1].start >= 4 * ppmm
+        w_mm, h_mm = (s[1].stop - s[1].start) / ppmm, (s[0].stop - s[0].start) / ppmm
+        pulse_like = 4 <= w_mm <= 12 and 4 <= h_mm <= 25 and s[1].stop <= choice.c0 + ppmm
         mid = (s[0].start + s[0].stop) / 2
         ours = int(np.argmin(np.abs(centres - mid))) == choice.row
-        if wide and ours and s[0].stop - s[0].start <= 30 * ppmm:
+        if pulse_like and ours:
             keep[lab] = True
             top, bottom = min(top, s[0].start), max(bottom, s[0].stop)
     for lab in row.labels:
