@@ -275,6 +275,7 @@ def band(
     objs = ndimage.find_objects(labels)
     lo = choice.c0 - int(16 * ppmm) if choice.c0 == row.c0 else choice.c0
     top, bottom = y0, y1
+    pulse: tuple[int, int] | None = None  # (right end, label) of the pulse nearest the trace
     for lab in ids.tolist():
         if lab in others:
             continue
@@ -291,9 +292,12 @@ def band(
         pulse_like = 4 <= w_mm <= 12 and 4 <= h_mm <= 25 and s[1].stop <= choice.c0 + ppmm
         mid = (s[0].start + s[0].stop) / 2
         ours = int(np.argmin(np.abs(centres - mid))) == choice.row
-        if pulse_like and ours:
-            keep[lab] = True
-            top, bottom = min(top, s[0].start), max(bottom, s[0].stop)
+        if pulse_like and ours and (pulse is None or s[1].stop > pulse[0]):
+            pulse = (s[1].stop, lab)  # a lead label before the pulse is not one
+    if pulse is not None:
+        keep[pulse[1]] = True
+        s = objs[pulse[1] - 1]
+        top, bottom = min(top, s[0].start), max(bottom, s[0].stop)
     for lab in row.labels:
         s = objs[lab - 1]
         if s[1].stop - 1 >= choice.c0 and s[1].start <= choice.c1:

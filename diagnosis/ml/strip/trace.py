@@ -136,14 +136,19 @@ def cut_pulse(y_mm: np.ndarray, ppmm_x: float, gain: float | None) -> tuple[int,
     least = 0.6 * gain if gain else 3.0
     for side in ("left", "right"):
         seg = y_mm[:win] if side == "left" else y_mm[::-1][:win]
-        # The pulse rises from its own baseline (the page's zero line), which may lie well
-        # apart from the trace's level: measure from the first millimetre.
-        level = float(np.median(seg[: max(2, int(ppmm_x))]))
-        up = (level - seg) > least  # plateau above the baseline (rows grow down)
-        for a, b in _runs(up):
+        # The baseline: the window's median (the trace's level), else the first millimetre
+        # (the pulse's own zero line, when the trace lies well apart from it).
+        levels = (float(np.median(seg)), float(np.median(seg[: max(2, int(ppmm_x))])))
+        runs = [(lv, a, b) for lv in levels for a, b in _runs((lv - seg) > least)]
+        for level, a, b in runs:
             length_mm = (b - a + 1) / ppmm_x
             plateau = level - seg[a : b + 1]
             h = float(np.median(plateau))
+            foot = seg[max(0, a - int(ppmm_x)) : max(0, a - 1)]
+            if foot.size >= 2:
+                # The height from the pulse's own foot, not from the trace's level.
+                plateau = float(np.median(foot)) - seg[a : b + 1]
+                h = float(np.median(plateau))
             if (
                 3.0 <= length_mm <= 8.0
                 and float(np.ptp(np.percentile(plateau, [20, 80]))) < 0.1 * h
