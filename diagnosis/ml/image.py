@@ -42,7 +42,19 @@ MIN_IMAGE_SIDE = 16
 MAX_INK_FRACTION = 0.30
 #: Ink contrast (0..1) below which nothing is drawn.
 _MIN_CONTRAST = 0.15
-_FORMATS = {"PNG", "JPEG", "BMP"}
+_FORMATS = {"PNG", "JPEG", "BMP", "HEIF"}
+_heif_registered = False
+
+
+def _register_heif() -> None:
+    """Let Pillow open HEIC/HEIF (what iPhones save photos as) through pillow-heif's bundled
+    libheif, once per process."""
+    global _heif_registered
+    if not _heif_registered:
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+        _heif_registered = True
 
 
 def _open(path: str | os.PathLike[str]) -> Image.Image:
@@ -63,6 +75,7 @@ def _open(path: str | os.PathLike[str]) -> Image.Image:
         with warnings.catch_warnings():
             # Pillow warns, then raises, on huge images; both become a clear InputError.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            _register_heif()
             im = Image.open(p)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise InputError(
@@ -70,13 +83,15 @@ def _open(path: str | os.PathLike[str]) -> Image.Image:
             "are accepted."
         ) from exc
     except UnidentifiedImageError as exc:
-        raise InputError("The file is not an image that can be read (PNG, JPEG or BMP).") from exc
+        raise InputError(
+            "The file is not an image that can be read (PNG, JPEG, BMP or HEIC)."
+        ) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError("The image file is damaged and could not be read.") from exc
     if im.format not in _FORMATS:
         im.close()
         raise InputError(
-            f"{im.format or 'This'} images are not supported: upload a PNG, JPEG or BMP."
+            f"{im.format or 'This'} images are not supported: upload a PNG, JPEG, BMP or HEIC."
         )
     width, height = im.size
     if width * height > MAX_IMAGE_PIXELS:

@@ -56,10 +56,12 @@ __all__ = [
     "validate_upload",
 ]
 
-Format = Literal["png", "jpeg", "bmp", "pdf", "zip", "edf", "bdf", "wfdb", "csv"]
+Format = Literal["png", "jpeg", "bmp", "heic", "pdf", "zip", "edf", "bdf", "wfdb", "csv"]
 Kind = Literal["beat_image", "strip", "record"]
 #: Formats that are pictures (a beat plot or a strip), read by :mod:`diagnosis.ml.pipeline`.
-PICTURES: tuple[Format, ...] = ("png", "jpeg", "bmp", "pdf")
+PICTURES: tuple[Format, ...] = ("png", "jpeg", "bmp", "heic", "pdf")
+#: ISO base-media brands of HEIC/HEIF still images (iPhone photos are "heic").
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
 
 _SNIFF_BYTES = 64 * 1024
 #: Files of a WFDB record that are read through the header beside them.
@@ -111,6 +113,8 @@ def sniff(path_or_bytes: str | os.PathLike[str] | bytes) -> Format:
         return "jpeg"
     if head.startswith(b"BM") and len(head) >= 26 and head[6:10] == b"\x00\x00\x00\x00":
         return "bmp"  # the reserved bytes of a Windows bitmap header are zero
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "heic"
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
@@ -132,10 +136,10 @@ def sniff(path_or_bytes: str | os.PathLike[str] | bytes) -> Format:
             return "csv"
         raise InputError("This text file holds no numbers, so it is not an ECG recording.")
     if head.startswith((b"GIF8", b"II*\x00", b"MM\x00*")) or head[8:12] == b"WEBP":
-        raise InputError("This image format is not supported: upload a PNG, JPEG or BMP.")
+        raise InputError("This image format is not supported: upload a PNG, JPEG, BMP or HEIC.")
     raise InputError(
         "This file is not a supported ECG format (WFDB, a .zip of a WFDB record, CSV, EDF, "
-        "PNG, JPEG, BMP or PDF)."
+        "PNG, JPEG, BMP, HEIC or PDF)."
     )
 
 

@@ -132,6 +132,7 @@ class Recording(models.Model):
             "png": ".png",
             "jpeg": ".jpg",
             "bmp": ".bmp",
+            "heic": ".heic",
             "pdf": ".pdf",
             "wfdb-zip": ".zip",
             "csv": ".csv",

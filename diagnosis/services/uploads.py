@@ -35,12 +35,13 @@ from diagnosis.models import SYMPTOMS, Analysis, Recording
 from diagnosis.services.analyses import analysis_enqueue_on_commit
 
 ACCEPTED_DESCRIPTION = (
-    "a picture of one heartbeat (PNG or JPG); a photo, scan, screenshot (PNG, JPG or BMP) or "
-    "PDF of an ECG strip or 12-lead printout (25 mm/s; 10 mm/mV unless its pulse shows 5); "
+    "a picture of one heartbeat (PNG or JPG); a photo, scan, screenshot (PNG, JPG, BMP or "
+    "an iPhone's HEIC) or PDF of an ECG strip or 12-lead printout (25 mm/s; 10 mm/mV unless "
+    "its pulse shows 5); "
     "a WFDB record (its .hea and .dat or .mat files together, or both in one .zip); a CSV "
     "file (including Apple Watch ECG exports); or an EDF file"
 )
-ACCEPT_ATTRIBUTE = ".png,.jpg,.jpeg,.bmp,.pdf,.hea,.dat,.mat,.zip,.csv,.txt,.edf"
+ACCEPT_ATTRIBUTE = ".png,.jpg,.jpeg,.bmp,.heic,.heif,.pdf,.hea,.dat,.mat,.zip,.csv,.txt,.edf"
 #: Signal-file extensions of a WFDB record uploaded as two files (WFDB reads by byte offset,
 #: so a .mat written by wfdb2mat is read like a .dat).
 _SIGNAL_EXTENSIONS = ("dat", "mat")

@@ -89,3 +89,30 @@ def test_a_12_lead_printout_is_read_from_its_rhythm_strip_and_says_so(client, pa
     assert "5 mm/mV (from the calibration pulse printed on the page)" in html
     picture = client.get(f"/analyses/{analysis.id}/file/?inline=1")
     assert picture.status_code == 200
+
+
+def test_an_iphone_heic_photo_of_a_12_lead_printout_is_read(client, patient, upload):
+    """iPhones save photos as HEIC; pillow-heif decodes them in the worker. The result page
+    links to the file instead of showing it (most browsers cannot show HEIC)."""
+    import pillow_heif
+    import wfdb
+
+    from tests.ml import printout_render
+
+    pillow_heif.register_heif_opener()
+    rec = wfdb.rdrecord(str(printout_render.FIXTURE))
+    leads = printout_render.twelve_from_two(rec.p_signal[:, 0], rec.p_signal[:, 1])
+    img, _ = printout_render.render_printout(leads, float(rec.fs), layout="3x4+1")
+    buf = io.BytesIO()
+    img.save(buf, format="HEIF", quality=90)
+    client.force_login(patient)
+    analysis = upload(
+        SimpleUploadedFile("IMG_0042.HEIC", buf.getvalue(), content_type="image/heic")
+    )
+    analysis.refresh_from_db()
+    assert analysis.status == Status.DONE, analysis.error
+    assert analysis.recording.file_format == "heic"
+    assert analysis.result["digitized"]["lead"] == "II"
+    assert analysis.result["rhythm"]["verdict"] == "normal"
+    html = client.get(f"/analyses/{analysis.id}/").content.decode()
+    assert "Download the picture you uploaded" in html and "?inline=1" not in html

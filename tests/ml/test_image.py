@@ -250,5 +250,5 @@ def test_a_photo_like_image_is_not_a_beat_plot(tmp_path: Path) -> None:
 def test_a_gif_is_refused_with_the_supported_formats(tmp_path: Path) -> None:
     path = tmp_path / "beat.gif"
     Image.new("L", (64, 64), 255).save(path)
-    with pytest.raises(InputError, match="PNG, JPEG or BMP"):
+    with pytest.raises(InputError, match="PNG, JPEG, BMP or HEIC"):
         read_beat_image(path)

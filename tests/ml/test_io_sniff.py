@@ -54,6 +54,7 @@ def test_sniff_names_each_format_from_its_first_bytes() -> None:
     assert sniff(b"time,II\n0.0,0.1\n") == "csv"
     assert sniff(b"1 16\n2 16\n3 212\n") == "csv"  # integer samples, not a WFDB header
     assert sniff("\ufeffSample Rate,512 hertz\nUnit,µV\n\n-1,5\n".encode()) == "csv"
+    assert sniff(b"\x00\x00\x00\x1cftypheic\x00\x00\x00\x00mif1heic") == "heic"  # an iPhone photo
 
 
 def test_the_supported_extensions_are_listed_for_the_upload_form() -> None:
@@ -99,7 +100,7 @@ def test_a_missing_file_or_a_folder_is_refused(
     [
         (gzip.compress(b"0.1\n" * 100), "not a supported ECG format"),
         (b"%PDF-1.7\n" + bytes(range(256)) * 4, "PDF file is damaged"),
-        (b"GIF89a" + bytes(200), "upload a PNG, JPEG or BMP"),
+        (b"GIF89a" + bytes(200), "upload a PNG, JPEG, BMP or HEIC"),
         (bytes(range(256)) * 40, "not a supported ECG format"),
         (b"hello, world\nno numbers here\n", "holds no numbers"),
     ],
