@@ -86,10 +86,15 @@ def classifier_for(version: str, directory: str) -> Any:
 
 
 def analyse_file(
-    path: Path, *, version: str, directory: str, fs: float | None = None
+    path: Path,
+    *,
+    version: str,
+    directory: str,
+    fs: float | None = None,
+    page: int | None = None,
 ) -> tuple[dict[str, Any], np.ndarray | None, dict[str, float]]:
     """Classify a stored upload (``fs``: the rate the uploader gave for a CSV of bare
-    samples).
+    samples; ``page``: the PDF page the person chose, 1 = the first).
 
     Returns:
         (the engine's JSON object, the display trace as ``(TRACE_FS Hz float16 array)`` or
@@ -106,7 +111,7 @@ def analyse_file(
     classifier = classifier_for(version, directory)
     loaded = time.perf_counter()
     with memory_cap(int(settings.TASK_MEMORY_MB)):
-        data = read_input(path, fs=fs)
+        data = read_input(path, fs=fs, page=page - 1 if page else None)
         read = time.perf_counter()
         result = classify_input(classifier, data)
         trace = None

@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from diagnosis.models import SYMPTOMS, Analysis
+from diagnosis.services.uploads import MAX_PDF_PAGE
 
 
 class AnalysisSerializer(serializers.ModelSerializer):
@@ -101,6 +102,14 @@ class UploadSerializer(serializers.Serializer):
         min_value=50,
         max_value=10000,
         help_text="Sampling rate (Hz) for a CSV of bare samples.",
+    )
+    page = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_PDF_PAGE,
+        help_text="For a PDF of several pages: the page with the ECG (1 = the first). "
+        "Empty: the best of the first pages is read.",
     )
     symptoms = serializers.ListField(
         child=serializers.ChoiceField(choices=list(SYMPTOMS.items())),

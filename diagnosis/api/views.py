@@ -83,6 +83,7 @@ class AnalysisViewSet(
                 owner=cast(User, request.user),
                 files=upload.validated_data["file"],
                 fs=upload.validated_data.get("fs"),
+                page=upload.validated_data.get("page"),
                 symptoms=upload.validated_data.get("symptoms") or [],
                 symptom_note=upload.validated_data.get("symptom_note") or "",
             )

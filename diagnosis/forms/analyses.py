@@ -8,7 +8,7 @@ from django import forms
 
 from diagnosis import findings
 from diagnosis.models import CLASS_NAMES, SYMPTOMS
-from diagnosis.services.uploads import ACCEPT_ATTRIBUTE
+from diagnosis.services.uploads import ACCEPT_ATTRIBUTE, MAX_PDF_PAGE
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -37,6 +37,13 @@ class UploadForm(forms.Form):
         required=False,
         min_value=50,
         max_value=10000,
+    )
+    page = forms.IntegerField(
+        label="Page of a PDF with the ECG (optional)",
+        help_text="For a PDF of several pages. Leave it empty and we look for the ECG.",
+        required=False,
+        min_value=1,
+        max_value=MAX_PDF_PAGE,
     )
     symptoms = forms.MultipleChoiceField(
         label="How did you feel when you recorded? (optional)",

@@ -98,6 +98,9 @@ class Recording(models.Model):
     sha256 = models.CharField(max_length=64)
     # The rate the uploader typed for a CSV of bare samples (Hz): the worker reads with it.
     sampling_rate = models.FloatField(null=True, blank=True)
+    # The page of a PDF to read (1 = the first), as the person chose it; empty: the best of
+    # the first pages.
+    pdf_page = models.PositiveSmallIntegerField(null=True, blank=True)
     # How the person felt: SYMPTOMS codes separated by spaces (no code is part of another, so
     # a substring filter finds one on every database), and their own words.
     symptoms = models.CharField(max_length=200, blank=True)

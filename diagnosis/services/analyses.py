@@ -169,6 +169,7 @@ def analysis_run(*, analysis_id: uuid.UUID | str, redelivered: bool = False) -> 
                 version=model_version.version,
                 directory=model_version.directory,
                 fs=analysis.recording.sampling_rate,
+                page=analysis.recording.pdf_page,
             )
     except engine.InputError as error:
         analysis_fail(analysis_id=analysis.id, token=token, message=str(error))

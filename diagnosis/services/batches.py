@@ -308,6 +308,7 @@ def upload_receive(
     owner: User,
     files: Sequence[UploadedFile],
     fs: float | None = None,
+    page: int | None = None,
     symptoms: Sequence[str] = (),
     symptom_note: str = "",
 ) -> uploads.UploadOutcome | UploadBatch:
@@ -333,6 +334,7 @@ def upload_receive(
                 owner=owner,
                 files=parts[0].files,
                 fs=fs,
+                page=page,
                 symptoms=symptoms,
                 symptom_note=symptom_note,
             )
@@ -341,6 +343,8 @@ def upload_receive(
                 f"That is {len(parts)} ECGs; at most {MAX_BATCH_ECGS} are taken at once. "
                 "Upload them in smaller groups."
             )
+        if page:
+            raise InputError("A PDF page is chosen for one file: upload the PDF on its own.")
         if symptoms or symptom_note.strip():
             raise InputError(
                 "How you felt describes one recording: upload several ECGs without it, then "

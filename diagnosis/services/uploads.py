@@ -41,6 +41,8 @@ ACCEPTED_DESCRIPTION = (
     "a WFDB record (its .hea and .dat or .mat files together, or both in one .zip); a CSV "
     "file (including Apple Watch ECG exports); or an EDF file"
 )
+#: The highest PDF page number a person may choose (a printout is a few pages).
+MAX_PDF_PAGE = 200
 ACCEPT_ATTRIBUTE = ".png,.jpg,.jpeg,.bmp,.heic,.heif,.pdf,.hea,.dat,.mat,.zip,.csv,.txt,.edf"
 #: Signal-file extensions of a WFDB record uploaded as two files (WFDB reads by byte offset,
 #: so a .mat written by wfdb2mat is read like a .dat).
@@ -192,6 +194,7 @@ def recording_create(
     owner: User,
     files: Sequence[UploadedFile],
     fs: float | None = None,
+    page: int | None = None,
     symptoms: Sequence[str] = (),
     symptom_note: str = "",
 ) -> UploadOutcome:
@@ -210,7 +213,9 @@ def recording_create(
     felt = _symptoms(symptoms)
     upload = upload_prepare(files=files, fs=fs)
     try:
-        outcome = upload_store(owner=owner, upload=upload, fs=fs)
+        if page and upload.file_format != "pdf":
+            raise InputError("A page number is only for a PDF; leave it empty for this file.")
+        outcome = upload_store(owner=owner, upload=upload, fs=fs, page=page)
         if not outcome.duplicate and (felt or symptom_note.strip()):
             recording_symptoms_set(
                 recording=outcome.analysis.recording, symptoms=felt, note=symptom_note
@@ -251,11 +256,16 @@ def _check_quota(owner: User) -> None:
         raise QuotaExceeded(reason)
 
 
-def upload_earlier(*, owner: User, sha256: str, fs: float | None) -> Analysis | None:
+def upload_earlier(
+    *, owner: User, sha256: str, fs: float | None, page: int | None = None
+) -> Analysis | None:
     """The analysis of the same file (and options) ``owner`` uploaded before, if any."""
     return (
         Analysis.objects.filter(
-            recording__owner=owner, recording__sha256=sha256, recording__sampling_rate=fs
+            recording__owner=owner,
+            recording__sha256=sha256,
+            recording__sampling_rate=fs,
+            recording__pdf_page=page,
         )
         .select_related("recording")
         .first()
@@ -267,13 +277,14 @@ def upload_store(
     owner: User,
     upload: PreparedUpload,
     fs: float | None,
+    page: int | None = None,
     symptoms: Sequence[str] = (),
 ) -> UploadOutcome:
     """Store a prepared upload as a ``Recording`` with a queued ``Analysis`` (one
     transaction; the task is sent on commit), unless the same file was uploaded before:
     then its earlier analysis, ``duplicate=True``. ``symptoms``: valid ``SYMPTOMS`` codes
     already known (an Apple Watch ECG's own)."""
-    earlier = upload_earlier(owner=owner, sha256=upload.sha256, fs=fs)
+    earlier = upload_earlier(owner=owner, sha256=upload.sha256, fs=fs, page=page)
     if earlier is not None:
         return UploadOutcome(analysis=earlier, duplicate=True)
 
@@ -285,6 +296,7 @@ def upload_store(
         size_bytes=upload.size_bytes,
         sha256=upload.sha256,
         sampling_rate=fs,
+        pdf_page=page,
         symptoms=" ".join(_symptoms(symptoms)),
     )
     try:

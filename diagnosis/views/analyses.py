@@ -54,6 +54,7 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
                 owner=request.user,
                 files=form.cleaned_data["file"],
                 fs=form.cleaned_data["fs"],
+                page=form.cleaned_data["page"],
                 symptoms=form.cleaned_data["symptoms"],
                 symptom_note=form.cleaned_data["symptom_note"],
             )

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from diagnosis.models import Status
+from diagnosis.models import Analysis, Status
 from tests.ml import strip_render
 from tests.ml.engine_helpers import load_excerpt
 
@@ -116,3 +116,43 @@ def test_an_iphone_heic_photo_of_a_12_lead_printout_is_read(client, patient, upl
     assert analysis.result["rhythm"]["verdict"] == "normal"
     html = client.get(f"/analyses/{analysis.id}/").content.decode()
     assert "Download the picture you uploaded" in html and "?inline=1" not in html
+
+
+def _two_page_pdf() -> bytes:
+    """A cover page with no ECG, then the strip (as a hospital's report often is)."""
+    from PIL import Image
+
+    strip = Image.open(io.BytesIO(_strip_bytes("PNG"))).convert("RGB")
+    cover = Image.new("RGB", strip.size, (255, 255, 255))
+    buf = io.BytesIO()
+    cover.save(buf, format="PDF", save_all=True, append_images=[strip])
+    return buf.getvalue()
+
+
+def test_the_person_chooses_the_pdf_page_with_the_ecg(client, patient, upload):
+    client.force_login(patient)
+    data = _two_page_pdf()
+    chosen = upload(SimpleUploadedFile("report.pdf", data), page=2)
+    chosen.refresh_from_db()
+    assert chosen.status == Status.DONE, chosen.error
+    assert chosen.recording.pdf_page == 2 and chosen.result["digitized"]["page"] == 1
+    assert "(page 2 was read)" in client.get(f"/analyses/{chosen.id}/").content.decode()
+
+    cover = upload(SimpleUploadedFile("report.pdf", data), page=1)  # another page: new result
+    cover.refresh_from_db()
+    assert cover.id != chosen.id and cover.status == Status.FAILED
+    assert "No ECG trace" in cover.error
+
+    missing = upload(SimpleUploadedFile("report.pdf", data), page=5)
+    missing.refresh_from_db()
+    assert missing.status == Status.FAILED
+    assert missing.error == "The PDF has 2 page(s); page 5 does not exist."
+
+
+def test_a_page_number_is_only_for_a_pdf(client, patient):
+    client.force_login(patient)
+    png = SimpleUploadedFile("strip.png", _strip_bytes("PNG"))
+    response = client.post("/analyses/upload/", {"file": [png], "page": 2})
+    assert response.status_code == 400
+    assert "only for a PDF" in response.content.decode()
+    assert not Analysis.objects.exists()
