@@ -102,15 +102,20 @@ def app_uses_broker(url: str) -> Iterator[None]:
             os.environ["CELERY_BROKER_URL"] = saved_env
 
 
-@pytest.fixture
-def shared_redis_url(redis_url) -> str:
-    """The session's Redis (CI's), on a database the end-to-end tests may flush."""
+def flushed_redis_db(redis_url: str, db: int) -> str:
+    """The URL of database ``db`` on the Redis of ``redis_url``, emptied first."""
     parsed = urlparse(redis_url)
-    url = f"redis://{parsed.hostname}:{parsed.port or 6379}/{E2E_REDIS_DB}"
+    url = f"redis://{parsed.hostname}:{parsed.port or 6379}/{db}"
     import redis
 
     redis.Redis.from_url(url).flushdb()
     return url
+
+
+@pytest.fixture
+def shared_redis_url(redis_url) -> str:
+    """The session's Redis (CI's), on a database the end-to-end tests may flush."""
+    return flushed_redis_db(redis_url, E2E_REDIS_DB)
 
 
 @pytest.fixture

@@ -9,13 +9,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
 from ecgsite.env import s3_options
 from tests.diagnosis.conftest import beat_image, upload, wfdb_zip  # noqa: F401
-from tests.e2e.conftest import free_port, worker_factory  # noqa: F401
+from tests.e2e.conftest import flushed_redis_db, free_port, worker_factory  # noqa: F401
 
 #: A Redis database of their own for the two-worker tests (flushed by them), so no worker
 #: left over from another end-to-end test (local files, no bucket) can take their jobs.
@@ -47,12 +46,7 @@ class Bucket:
 
 @pytest.fixture
 def shared_redis_url(redis_url) -> str:
-    parsed = urlparse(redis_url)
-    url = f"redis://{parsed.hostname}:{parsed.port or 6379}/{STORAGE_REDIS_DB}"
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
-    return url
+    return flushed_redis_db(redis_url, STORAGE_REDIS_DB)
 
 
 @pytest.fixture(scope="session")
