@@ -76,6 +76,23 @@ def images_zip(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def import_and_approve(client, per_class: int = 60) -> list[int]:
+    """As a signed-in administrator: import a labelled archive through the page and approve
+    every example in it, ready for a training run. Returns the examples' ids."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from diagnosis.models import LabeledExample
+
+    archive = labeled_images_zip(per_class=per_class)
+    response = client.post(
+        "/analyses/curation/import/", {"archive": SimpleUploadedFile("beats.zip", archive)}
+    )
+    assert response.status_code == 302
+    ids = list(LabeledExample.objects.values_list("id", flat=True))
+    client.post("/analyses/curation/decide/", {"ids": ids, "action": "approve"})
+    return ids
+
+
 def labeled_images_zip(per_class: int = 3, seed: int = 0, test_share: int = 3) -> bytes:
     """The original project's layout: train/<class>/*.png and test/<class>/*.png."""
     files = {}

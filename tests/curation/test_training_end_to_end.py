@@ -4,10 +4,9 @@ a candidate with metrics, shown beside the active model; the active model is unc
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from diagnosis.models import LabeledExample, ModelVersion, TrainingRun
-from tests.curation.conftest import SHIPPED, labeled_images_zip
+from diagnosis.models import ModelVersion, TrainingRun
+from tests.curation.conftest import SHIPPED, import_and_approve
 from tests.e2e.conftest import app_uses_broker, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -17,14 +16,8 @@ def test_a_small_run_on_the_training_worker_produces_a_candidate_with_metrics(
     client, administrator, installed, models_dir, shared_redis_url, worker_factory
 ):
     client.force_login(administrator)
-    archive = labeled_images_zip(per_class=60)
-    response = client.post(
-        "/analyses/curation/import/", {"archive": SimpleUploadedFile("beats.zip", archive)}
-    )
-    assert response.status_code == 302
-    ids = list(LabeledExample.objects.values_list("id", flat=True))
+    ids = import_and_approve(client, per_class=60)
     assert len(ids) == 240
-    client.post("/analyses/curation/decide/", {"ids": ids, "action": "approve"})
 
     worker_factory(shared_redis_url, "training", ECG_MODELS_DIR=str(models_dir))
     with app_uses_broker(shared_redis_url):

@@ -7,13 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from diagnosis.models import LabeledExample, TrainingRun
+from diagnosis.models import TrainingRun
 from diagnosis.services import analyses as analysis_services
 from diagnosis.services import curation
-from tests.curation.conftest import labeled_images_zip
+from tests.curation.conftest import import_and_approve
 from tests.diagnosis import ecg_files
 from tests.e2e.conftest import app_uses_broker, classify_through_api, wait_for
 
@@ -65,13 +64,7 @@ def test_a_version_retrained_on_one_worker_is_used_by_another_after_promotion(
 ):
     shipped = analysis_services.model_versions_install(activate_default=True)
     client.force_login(administrator)
-    archive = labeled_images_zip(per_class=60)
-    response = client.post(
-        "/analyses/curation/import/", {"archive": SimpleUploadedFile("beats.zip", archive)}
-    )
-    assert response.status_code == 302
-    ids = list(LabeledExample.objects.values_list("id", flat=True))
-    client.post("/analyses/curation/decide/", {"ids": ids, "action": "approve"})
+    import_and_approve(client, per_class=60)
     api = APIClient()
     api.force_authenticate(patient)
     trainer, inference = machine(tmp_path, "trainer"), machine(tmp_path, "inference")
