@@ -174,3 +174,25 @@ def test_a_page_of_a_multi_page_pdf_can_be_chosen(tmp_path: Path) -> None:
         strip.digitize(pdf, page=0)
     with pytest.raises(InputError, match="page 3 does not exist"):
         strip.digitize(pdf, page=2)
+
+
+@pytest.mark.parametrize("layout", ["3x4+1", "3x4+3"])
+def test_a_tall_complex_touching_the_row_above_leaves_the_rows_apart(
+    tmp_path: Path, layout: str
+) -> None:
+    """A tall ectopic-like complex (4 mV) in lead II reaches up to the row above and touches
+    its line: the touching ink is split between the rows, so the rhythm strip is still found
+    (not taken for lead segments) and read alone, 10 s of lead II."""
+    leads, fs = _leads()
+    t = np.arange(leads["II"].size) / fs
+    tall = leads["II"] + 4.0 * np.exp(-0.5 * ((t - 6.3) / 0.03) ** 2)
+    tall -= 2.0 * np.exp(-0.5 * ((t - 6.4) / 0.04) ** 2)
+    img, truth = printout_render.render_printout(
+        {**leads, "II": tall}, fs, layout=layout, px_per_mm=6
+    )
+    path = tmp_path / "tall.png"
+    img.save(path)
+    d = strip.digitize(path)
+    assert d.layout == layout and d.lead == "II"
+    assert d.record.signal.size / d.record.fs == pytest.approx(10.0, abs=0.2)
+    assert _corr(d, truth)[1] > 0.9

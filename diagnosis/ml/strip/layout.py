@@ -69,6 +69,7 @@ def find_rows(mask: np.ndarray, ppmm: float) -> tuple[np.ndarray, list[Row]]:
     labels = np.where(mask, joined, 0)
     if count == 0:
         raise InputError(f"{NO_TRACE}: the picture looks blank. {HINT_PHOTO}")
+    count = _split_touching_rows(labels, count, ppmm)
     objs = ndimage.find_objects(labels)
     extents = np.array([s[1].stop - s[1].start for s in objs], dtype=np.float64)
     widest = float(extents.max())
@@ -92,12 +93,129 @@ def find_rows(mask: np.ndarray, ppmm: float) -> tuple[np.ndarray, list[Row]]:
         else:
             rows.append(Row([i + 1], s[0].start, s[0].stop, cy, [(s[1].start, s[1].stop - 1)]))
     for r in rows:
-        r.pieces = _merge(sorted(r.pieces), gap=1)
+        r.pieces = _join_breaks(_merge(sorted(r.pieces), gap=1), ppmm)
     # A line of text or a pen mark is not a row of trace: rows span most of the page.
     span = max(r.c1 - r.c0 for r in rows)
     rows = [r for r in rows if r.c1 - r.c0 >= 0.35 * span]
     _split_at_ticks(labels, rows, ppmm)
     return labels, rows
+
+
+def _baselines(comp: np.ndarray, ppmm: float) -> list[int]:
+    """Rows (top to bottom) where a component's ink runs level: one per trace it holds.
+
+    A trace spends most of its time near its baseline, so each trace gives a peak of the
+    component's ink count per image row; peaks closer than 10 mm are one trace (wander)."""
+    from scipy.ndimage import uniform_filter1d
+    from scipy.signal import find_peaks
+
+    prof = uniform_filter1d(comp.sum(axis=1).astype(np.float64), size=max(3, int(ppmm)))
+    if prof.max() <= 0:
+        return []
+    peaks, _ = find_peaks(prof, height=0.3 * prof.max(), distance=max(1, int(10 * ppmm)))
+    return [int(p) for p in peaks]
+
+
+def _split_touching_rows(labels: np.ndarray, count: int, ppmm: float) -> int:
+    """Split components in which rows of trace touch (a tall R wave reaching the row above),
+    so that each row keeps its own ink. In place; returns the new label count.
+
+    A component holds several traces when it has several ink baselines, most of its columns
+    cut separate lines on both sides of the level halfway between two of them, and each
+    trace's share spans most of the component's width (a lead printed higher than its
+    neighbours is not a row of its own)."""
+    from scipy import ndimage
+
+    objs = ndimage.find_objects(labels)
+    for i, s in enumerate(objs):
+        if (
+            s is None
+            or (s[0].stop - s[0].start) < 15 * ppmm
+            or (s[1].stop - s[1].start) < 40 * ppmm
+        ):
+            continue
+        comp = labels[s] == i + 1
+        bases = np.array(_baselines(comp, ppmm), dtype=np.float64)
+        runs = [(c, _column_runs(comp[:, c])) for c in np.flatnonzero(comp.any(axis=0)).tolist()]
+        while bases.size >= 2:
+            owner = _owners(comp.shape, runs, bases, ppmm)
+            mids = (bases[:-1] + bases[1:]) / 2
+            two = sum(
+                1
+                for _, rr in runs
+                if any(any(b < m for _, b in rr) and any(a > m for a, _ in rr) for m in mids)
+            )
+            if two < 0.5 * len(runs):
+                bases = bases[:0]
+                break
+            spans = np.array([(owner == k + 1).any(axis=0).sum() for k in range(bases.size)])
+            if spans.min() >= 0.7 * len(runs):
+                break
+            bases = np.delete(bases, int(np.argmin(spans)))
+        if bases.size < 2:
+            continue
+        sub = labels[s]
+        for k in range(2, bases.size + 1):
+            part = comp & (owner == k)
+            if part.any():
+                count += 1
+                sub[part] = count
+    return count
+
+
+def _owners(
+    shape: tuple[int, ...],
+    runs: list[tuple[int, list[tuple[int, int]]]],
+    bases: np.ndarray,
+    ppmm: float,
+) -> np.ndarray:
+    """Which trace (1..len(bases)) each vertical run of ink belongs to: the one whose zone
+    (between the halfway levels) holds the whole run; else the one whose baseline the run
+    passes (a tall QRS reaches across the halfway level from its own baseline). A run passing
+    two baselines is a stroke shooting through the other line (it goes to the trace at whose
+    baseline it ends, the other end lying well past the other line) or two lines touching
+    (cut halfway); a run passing none goes to the nearer end's trace."""
+    owner = np.zeros(shape, dtype=np.int64)
+    mids = (bases[:-1] + bases[1:]) / 2
+    near = 3 * ppmm
+    for c, rr in runs:
+        for a, b in rr:
+            ka, kb = int(np.searchsorted(mids, a)), int(np.searchsorted(mids, b))
+            if ka == kb:
+                owner[a : b + 1, c] = ka + 1
+                continue
+            passed = [k for k in range(ka, kb + 1) if a - 2 * ppmm <= bases[k] <= b + 2 * ppmm]
+            if len(passed) == 1:
+                owner[a : b + 1, c] = passed[0] + 1
+            elif passed:
+                up, low = passed[0], passed[-1]
+                if a < bases[up] - near and b <= bases[low] + near:
+                    owner[a : b + 1, c] = low + 1  # the lower trace's R wave, through the line
+                elif b > bases[low] + near and a >= bases[up] - near:
+                    owner[a : b + 1, c] = up + 1  # the upper trace's S wave, through the line
+                else:
+                    cut = int(mids[up])
+                    owner[a : cut + 1, c] = up + 1
+                    owner[cut + 1 : b + 1, c] = up + 2
+            else:
+                near_a = abs(a - bases[ka]) <= abs(b - bases[kb])
+                owner[a : b + 1, c] = (ka if near_a else kb) + 1
+    return owner
+
+
+def _column_runs(col: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) rows of each vertical run of ink in a column, top to bottom."""
+    rr = np.flatnonzero(col)
+    if rr.size == 0:
+        return []
+    cuts = np.flatnonzero(np.diff(rr) > 1)
+    return list(
+        zip(
+            np.concatenate(([rr[0]], rr[cuts + 1])).tolist(),
+            np.concatenate((rr[cuts], [rr[-1]])).tolist(),
+            strict=True,
+        )
+    )
 
 
 def _tick(labels: np.ndarray, row: Row, x: int, ppmm: float) -> bool:
@@ -163,6 +281,26 @@ def _split_at_ticks(labels: np.ndarray, rows: list[Row], ppmm: float) -> None:
             continue
         edges = [a, *cuts, b]
         r.pieces = [(edges[j] + (1 if j else 0), edges[j + 1]) for j in range(len(edges) - 1)]
+
+
+def _join_breaks(pieces: list[tuple[int, int]], ppmm: float) -> list[tuple[int, int]]:
+    """Join the pieces of a row across breaks that are not lead changes: leads change at the
+    quarter or half points of the row (measured from either end, a calibration pulse may
+    lengthen one); elsewhere the line only broke (a stroke off the paper's edge, a steep
+    stroke at low resolution)."""
+    if len(pieces) < 2:
+        return pieces
+    a, b = pieces[0][0], pieces[-1][1]
+    span = b - a
+    changes = [e + sgn * round(k * span / 4) for e, sgn in ((a, 1), (b, -1)) for k in (1, 2, 3)]
+    out = [pieces[0]]
+    for p in pieces[1:]:
+        mid = (out[-1][1] + p[0]) / 2
+        if min(abs(mid - c) for c in changes) > 3 * ppmm:
+            out[-1] = (out[-1][0], p[1])
+        else:
+            out.append(p)
+    return out
 
 
 def _merge(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
