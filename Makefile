@@ -36,10 +36,11 @@ run: demo
 	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make system-deps: Debian packages the tests use (chromium for browser tests, docker-compose
-## to validate docker-compose.yml); installed when missing if we are root.
-SYSTEM_DEPS := chromium chromium-driver docker-compose
+## to validate docker-compose.yml, tesseract-ocr to read the paper speed printed on ECG
+## pictures); installed when missing if we are root.
+SYSTEM_DEPS := chromium chromium-driver docker-compose tesseract-ocr
 system-deps:
-	@missing=""; for cmd in chromium chromedriver docker-compose; do command -v $$cmd >/dev/null || missing=1; done; \
+	@missing=""; for cmd in chromium chromedriver docker-compose tesseract; do command -v $$cmd >/dev/null || missing=1; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing $(SYSTEM_DEPS) with apt-get"; \

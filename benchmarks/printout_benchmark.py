@@ -16,7 +16,8 @@ Each 10 s excerpt of a record becomes a page (``tests/ml/printout_render.py``: t
 two real leads as II and V1, ten plainly synthetic leads, lead II as the rhythm strip) in
 several layouts and degradations; the digitizer reads the page and the engine classifies
 what it read. Measured per condition: the layout found, whether the right strip was read
-(lead II: correlation >= 0.9, its length, and closer to it than to any other lead), SNR of that strip,
+(lead II: correlation >= 0.9, its length, and closer to it than to any other lead), whether
+the paper speed used is the one printed (read by OCR from the header), SNR of that strip,
 beat and verdict agreement with the plain signal path on the same 10 s of lead II, refusals,
 and ectopic headlines on printouts of excerpts the signal path calls normal.
 """
@@ -53,6 +54,7 @@ CONDITIONS: dict[str, tuple[str, float, dict[str, Any], dict[str, Any], str]] = 
     "6x2, 150 dpi": ("6x2", 6.0, {}, {}, ""),
     "12x1, 5 mm/mV, 200 dpi": ("12x1", 8.0, {"gain": 5.0}, {}, ""),
     "single strip, 150 dpi": ("single", 6.0, {}, {}, ""),
+    "single strip 50 mm/s, printed speed, 200 dpi": ("single", 8.0, {"speed": 50.0}, {}, ""),
     "monitor screenshot": ("monitor", 5.0, {}, {}, ""),
     "3x4+1 anisotropic scan (down 0.93x across)": ("3x4+1", 8.0, {}, {}, "squash"),
     "3x4+1 phone photo: rot 2, keystone 2%, shadow, JPEG": (
@@ -140,7 +142,17 @@ def main() -> int:
     from diagnosis.ml.predict import Classifier
 
     clf = Classifier.load()
-    keys = ("layout", "strip", "refused", "snr", "beats_ok", "beats_n", "verdict", "ectopic")
+    keys = [
+        "layout",
+        "strip",
+        "speed",
+        "refused",
+        "snr",
+        "beats_ok",
+        "beats_n",
+        "verdict",
+        "ectopic",
+    ]
     rows: dict[str, dict[str, list[float]]] = {c: {k: [] for k in keys} for c in CONDITIONS}
     normal_pages = 0
     pages_seen: list[dict[str, Any]] = []
@@ -182,6 +194,7 @@ def main() -> int:
                     continue
                 r["refused"].append(0)
                 r["layout"].append(float(d.layout == layout))
+                r["speed"].append(float(d.speed == truth.speed))
                 right, snr = right_strip(d.record.signal, d.record.fs, leads, truth.strip.size, fs)
                 _, _, shift = strip_render.compare_signals(
                     d.record.signal, d.record.fs, truth.strip, fs, max_shift_s=0.6
@@ -204,6 +217,8 @@ def main() -> int:
                         "printout": name,
                         "layout": d.layout,
                         "right_strip": right,
+                        "speed": d.speed,
+                        "speed_source": d.speed_source,
                         "snr_db": round(snr, 2),
                         "verdict": res["rhythm"]["verdict"],
                         "signal_verdict": sig_res["rhythm"]["verdict"],
@@ -214,9 +229,9 @@ def main() -> int:
     pages = len(records) * args.per_record
     summary: dict[str, Any] = {"records": records, "pages_per_condition": pages, "conditions": {}}
     lines = [
-        "| printout | layout right | right strip | SNR dB (median) | beats agree "
+        "| printout | layout right | right strip | speed read | SNR dB (median) | beats agree "
         "| verdict agrees | refused | ectopic headline on normal |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
 
     def share(v: list[float]) -> str:
@@ -226,6 +241,7 @@ def main() -> int:
         s = {
             "layout_right": float(np.mean(r["layout"])) if r["layout"] else None,
             "right_strip": float(np.mean(r["strip"])) if r["strip"] else None,
+            "speed_read": float(np.mean(r["speed"])) if r["speed"] else None,
             "snr_db_median": float(np.median(r["snr"])) if r["snr"] else None,
             "beat_agreement": sum(r["beats_ok"]) / max(1, sum(r["beats_n"])),
             "verdict_agreement": float(np.mean(r["verdict"])) if r["verdict"] else None,
@@ -237,7 +253,8 @@ def main() -> int:
         summary["conditions"][name] = s
         snr_txt = f"{s['snr_db_median']:.1f}" if s["snr_db_median"] is not None else "—"
         lines.append(
-            f"| {name} | {share(r['layout'])} | {share(r['strip'])} | {snr_txt} "
+            f"| {name} | {share(r['layout'])} | {share(r['strip'])} | {share(r['speed'])} "
+            f"| {snr_txt} "
             f"| {s['beat_agreement']:.1%} | {share(r['verdict'])} "
             f"| {s['refused']}/{s['pages']} "
             f"| {s['ectopic_headline_on_normal']}/{s['normal_pages_read']} |"
@@ -274,7 +291,9 @@ def main() -> int:
         "as II and V1, ten synthetic leads (scaled, inverted, mixed copies) in the other slots, "
         "lead II as the rhythm strip; lead-change ticks unless said, header text, calibration "
         "pulses. *Right strip*: the reading correlates >= 0.9 with lead II, is closer to it (SNR) than "
-        "to any other lead (some are scaled copies of II) and has its length (10 s; 5 s for 6x2, which has no rhythm strip). *Beats agree*: the "
+        "to any other lead (some are scaled copies of II) and has its length (10 s; 5 s for 6x2, which has no rhythm strip, and at 50 mm/s). "
+        "*Speed read*: the paper speed used is the one printed in the header (read by OCR; "
+        "the monitor prints none, so 25 mm/s assumed counts as right). *Beats agree*: the "
         "signal path's beats on the same 10 s of lead II found within 150 ms with the same "
         "AAMI class; *verdict agrees*: the same rhythm verdict (10 s layouts only). "
         f"Over all {o['pages']} pages: the right strip {o['right_strip_of_pages']:.1%}, "

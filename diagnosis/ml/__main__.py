@@ -175,7 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--lead", help="lead name (default: MLII when present, else the first)")
     c.add_argument("--fs", type=float, help="sampling rate in Hz, for files that do not state it")
-    c.add_argument("--speed", type=float, help="strip pictures: paper speed in mm/s (default 25)")
+    c.add_argument(
+        "--speed",
+        type=float,
+        help="strip pictures: paper speed in mm/s (default: as printed, else 25)",
+    )
     c.add_argument(
         "--gain",
         type=float,

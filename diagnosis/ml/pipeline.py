@@ -49,8 +49,8 @@ def read_input(
         path: the file, under any name (a WFDB record name without extension also works).
         lead: the lead to use (records and strips); default MLII, else the first.
         fs: sampling rate for a CSV of bare samples (Hz); a rate the file states must agree.
-        speed, gain: paper speed (mm/s) and gain (mm/mV) of a strip picture (default 25, and
-            the calibration pulse's gain, else 10).
+        speed, gain: paper speed (mm/s) and gain (mm/mV) of a strip picture (default: the
+            speed printed on the page, else 25, and the calibration pulse's gain, else 10).
         page: the PDF page to read (0-based; default: the best read of the first pages).
     Raises:
         InputError: the file is not a readable ECG (one line for the user).

@@ -37,6 +37,7 @@ def test_a_strip_photo_is_digitized_and_shown_next_to_the_trace(client, patient,
     assert analysis.trace  # the digitized signal is the display trace
     html = client.get(f"/analyses/{analysis.id}/").content.decode()
     assert 'id="strip-original"' in html
+    assert "25 mm/s (the usual speed, assumed)" in html  # no speed is printed on this strip
     assert f"/analyses/{analysis.id}/file/?inline=1" in html
     assert 'id="trace-chart"' in html
     picture = client.get(f"/analyses/{analysis.id}/file/?inline=1")
@@ -87,6 +88,7 @@ def test_a_12_lead_printout_is_read_from_its_rhythm_strip_and_says_so(client, pa
     assert 'id="strip-choice"' in html and "(lead II)" in html
     assert "rhythm strip at the bottom" in html
     assert "5 mm/mV (from the calibration pulse printed on the page)" in html
+    assert "25 mm/s (read from the speed printed on the page)" in html
     picture = client.get(f"/analyses/{analysis.id}/file/?inline=1")
     assert picture.status_code == 200
 

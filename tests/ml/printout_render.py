@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from tests.ml.strip_render import _grid, _text
 
@@ -99,6 +99,7 @@ def _row(
     pen: int,
     ticks: bool,
     seg_s: float,
+    speed: float = 25.0,
     ink: tuple[int, int, int] = _INK,
 ) -> None:
     """One printed row: lead ``names[c]`` shows seconds ``c*seg_s .. (c+1)*seg_s`` (the leads of
@@ -107,10 +108,10 @@ def _row(
     prev_end: tuple[float, float] | None = None
     for c, name in enumerate(names):
         s = np.asarray(sigs[name][c * n : (c + 1) * n + (1 if c + 1 < len(names) else 0)])
-        xs = x0 + (c * seg_s + np.arange(s.size) / fs) * 25.0 * ppmm
+        xs = x0 + (c * seg_s + np.arange(s.size) / fs) * speed * ppmm
         ys = base - s * gain * ppmm
         if not ticks and c + 1 < len(names):
-            keep = xs < x0 + ((c + 1) * seg_s * 25.0 - 1.5) * ppmm
+            keep = xs < x0 + ((c + 1) * seg_s * speed - 1.5) * ppmm
             xs, ys = xs[keep], ys[keep]
         pts = list(zip(xs.tolist(), ys.tolist(), strict=True))
         if ticks and prev_end is not None:
@@ -140,8 +141,11 @@ def render_printout(
     text: bool = True,
     calibration: bool = True,
     grid: bool = True,
+    speed: float = 25.0,
+    header: str | None = None,
 ) -> tuple[Image.Image, Truth]:
-    """Draw a printout of 10 s of the 12 ``leads`` (mV at ``fs``, at least 10 s each).
+    """Draw a printout of the 12 ``leads`` (mV at ``fs``, at least 10 s each): 250 mm of paper,
+    10 s at 25 mm/s, 5 s at 50 mm/s.
 
     Layouts: ``"3x4+1"`` (three rows of four 2.5 s leads, lead II's 10 s rhythm strip at the
     bottom), ``"3x4+3"`` (rhythm strips V1, II, V5), ``"6x2"`` (two columns of 5 s), ``"12x1"``
@@ -153,8 +157,12 @@ def render_printout(
         gain: mm/mV (10 or 5); the calibration pulse is drawn at this gain.
         pen_mm: pen width.
         ticks: mark lead changes with ticks (True) or gaps (False).
-        text: print a header line and "25 mm/s 10 mm/mV".
+        text: print a header: an ID line on the left, the scales on the right (``header``).
         calibration, grid: draw the calibration pulses and the pink grid.
+        speed: paper speed (mm/s), 25 or 50 on real printouts; each row holds
+            ``250 / speed`` seconds (at 50 mm/s: 1.25 s per lead of a 3 x 4, a 5 s rhythm strip).
+        header: the scales printed on the right (default "25 mm/s   10 mm/mV   0.05-150 Hz"
+            with the speed and gain drawn); "" for none.
     Returns:
         (RGB image, :class:`Truth`).
     """
@@ -164,6 +172,7 @@ def render_printout(
     ppmm = px_per_mm * ss
     pen = max(1, round(pen_mm * ppmm))
     n10 = round(10 * fs)
+    seconds = 250.0 / speed
     if layout == "monitor":
         return _monitor(leads["II"][:n10], fs, ppmm, ss, pen)
     rows: list[list[str]]
@@ -186,8 +195,11 @@ def render_printout(
     img = Image.fromarray(_grid(width, height, ppmm, grid))
     draw = ImageDraw.Draw(img)
     if text:
-        _text(draw, "ID 0000 12 VIII XX", (12 * ppmm, 3 * ppmm), 3 * ppmm)
-        _text(draw, "XV mm II XI mm", (160 * ppmm, 3 * ppmm), 3 * ppmm)  # "25 mm/s 10 mm/mV"
+        if header is None:
+            header = f"{speed:g} mm/s   {gain:g} mm/mV   0.05-150 Hz"
+        font = ImageFont.load_default(size=3.5 * ppmm)  # Pillow's bundled font: no file needed
+        draw.text((12 * ppmm, 3 * ppmm), "ID 0000   Test Patient   2026-01-01 10:00", _INK, font)
+        draw.text((160 * ppmm, 3 * ppmm), header, _INK, font)
     x0 = 14.0 * ppmm
     for r, names in enumerate(rows):
         base = (head + pitch * (r + 0.55)) * ppmm
@@ -204,14 +216,15 @@ def render_printout(
             gain=gain,
             pen=pen,
             ticks=ticks,
-            seg_s=10.0 / len(names),
+            seg_s=seconds / len(names),
+            speed=speed,
         )
     small = img.resize((round(width / ss), round(height / ss)), Image.Resampling.BOX)
     if layout in ("3x4+1", "3x4+3", "12x1", "single"):
-        strip = np.asarray(leads["II"][:n10])
-    else:  # 6x2: lead II's 5 s, the left half of the second row
-        strip = np.asarray(leads["II"][: round(5 * fs)])
-    return small, Truth(layout, "II", strip, fs, gain, 25.0, rows)
+        strip = np.asarray(leads["II"][: round(seconds * fs)])
+    else:  # 6x2: lead II's half, the left half of the second row
+        strip = np.asarray(leads["II"][: round(seconds / 2 * fs)])
+    return small, Truth(layout, "II", strip, fs, gain, speed, rows)
 
 
 def _monitor(

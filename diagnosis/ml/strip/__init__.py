@@ -7,15 +7,17 @@ grid (or the trace) by projection profiles, and perspective (keystone) from how 
 spacing changes across the picture, and undo both with one homography -> measure the grid
 period (1 mm and 5 mm lines) in both directions for the scale -> find the
 layout and pick one strip (:mod:`.layout`: the rhythm strip of a 12-lead page, else one
-lead's segment; leads are never joined) -> follow the line column by column (keeping the
-peaks of steep complexes, steep strokes placed by their horizontal centre) -> drop the
-calibration pulse (its height gives the gain) -> convert to millivolts with the paper speed
-and gain -> resample to :data:`OUTPUT_FS`.
+lead's segment; leads are never joined) -> read the paper speed printed on the page, unless
+given (OCR of the text lines, when Tesseract is installed) -> follow the line column by
+column (keeping the peaks of steep complexes, steep strokes placed by their horizontal
+centre) -> drop the calibration pulse (its height gives the gain) -> convert to millivolts
+with the paper speed and gain -> resample to :data:`OUTPUT_FS`.
 
 One module per stage: :mod:`.picture` (decoding, ink and grid maps), :mod:`.grid` (geometry
 and period of the millimetre grid), :mod:`.layout` (rows, layout, the strip to read),
-:mod:`.trace` (following the ink line, calibration pulse), :mod:`.digitizer` (the stages in
-order, the result) and :mod:`.classify` (a beat plot or a strip?).
+:mod:`.trace` (following the ink line, calibration pulse), :mod:`.printed_text` (the paper
+speed printed on the page), :mod:`.digitizer` (the stages in order, the result) and
+:mod:`.classify` (a beat plot or a strip?).
 
 Everything here is Django-free; every failure is an :class:`~diagnosis.ml.errors.InputError`.
 """

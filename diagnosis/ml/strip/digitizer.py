@@ -1,8 +1,9 @@
 """The digitizing stage: from a decoded page to a signal in millivolts at :data:`OUTPUT_FS`.
 
 Runs the stages in order (ink and grid maps, geometry, grid period, layout and the strip to
-read, trace following, calibration pulse) and converts with the paper speed and gain (the
-caller's, else the gain the calibration pulse shows, else 25 mm/s and 10 mm/mV).
+read, trace following, calibration pulse) and converts with the paper speed and gain: the
+caller's, else the speed printed on the page (:mod:`~diagnosis.ml.strip.printed_text`, when
+Tesseract is installed) and the gain the calibration pulse shows, else 25 mm/s and 10 mm/mV.
 """
 
 from __future__ import annotations
@@ -21,11 +22,15 @@ from diagnosis.ml.strip.grid import comb_refine, detrend, geometry, grid_period,
 from diagnosis.ml.strip.layout import HINT_CROP, HINT_PHOTO, UNKNOWN_LAYOUT, choose, find_rows
 from diagnosis.ml.strip.layout import band as layout_band
 from diagnosis.ml.strip.picture import ink_and_grid, is_pdf, is_screen, load_picture
+from diagnosis.ml.strip.printed_text import read_speed, trace_mask
 from diagnosis.ml.strip.trace import NO_TRACE, cut_pulse, follow, gain_from_pulse
 
 #: Paper speed (mm/s) and gain (mm/mV) assumed unless the caller says otherwise.
 DEFAULT_SPEED = 25.0
 DEFAULT_GAIN = 10.0
+#: Length of a full row of trace (mm): 10 s at 25 mm/s, 5 s at 50 mm/s. Assumed on a page
+#: without a grid.
+NO_GRID_STRIP_MM = 250.0
 #: Rate of the digitized signal (Hz).
 OUTPUT_FS = 250.0
 #: Shortest trace accepted, in seconds.
@@ -47,7 +52,9 @@ class Digitized:
         page: the PDF page used (0-based), or None for an image.
         layout: the page layout found ("single", "3x4+1", "6x2", "12x1", "monitor", ...).
         strip: which strip was read and why, in words; lead: its lead ("II", or "as printed").
-        speed_source, gain_source: "given", "calibration pulse" or "default".
+        speed_source: "given" (by the caller), "printed text" (read from the speed printed on
+            the page) or "default" (25 mm/s assumed).
+        gain_source: "given", "calibration pulse" or "default".
         notes: what the reader should know (only 2.5 s readable, scales assumed).
     """
 
@@ -134,14 +141,22 @@ def _digitize_image(
         ppx = ppy = 0.0  # decided from the trace length below
     guess = ppy if ppy else max(mask.shape) / 270.0
     labels, rows = find_rows(mask, guess)
-    choice = choose(rows, screen=screen)
+    if speed:
+        spd, speed_source = float(speed), "given"
+    else:
+        printed = read_speed(ink, trace_mask(labels, rows), guess)
+        spd, speed_source = (printed, "printed text") if printed else (DEFAULT_SPEED, "default")
+    choice = choose(rows, screen=screen, row_s=NO_GRID_STRIP_MM / spd)
     band, c0, c1 = layout_band(labels, rows, choice, guess)
-    spd = float(speed or DEFAULT_SPEED)
     notes = list(choice.notes)
     if not ppx:
-        ppx = ppy = (c1 - c0 + 1) / (10.0 * spd)  # no grid: assume a 10 s strip
+        # No grid: the strip is taken to fill the usual length of paper (10 s at 25 mm/s).
+        ppx = ppy = (c1 - c0 + 1) / NO_GRID_STRIP_MM
         if not screen:
-            notes.append("No grid was found: the strip is assumed to last 10 s.")
+            notes.append(
+                f"No grid was found: the strip is assumed to last {NO_GRID_STRIP_MM / spd:g} s "
+                f"(the usual {NO_GRID_STRIP_MM:g} mm of paper at {spd:g} mm/s)."
+            )
     span_s = (c1 - c0 + 1) / ppx / spd
     if span_s < MIN_TRACE_S:
         raise InputError(
@@ -168,11 +183,11 @@ def _digitize_image(
         if gap.size:
             rest = np.flatnonzero(found[lo + int(gap[-1]) :])
             lo += int(gap[-1]) + (int(rest[0]) if rest.size else 0)
-    printed = gain_from_pulse(pulse)
+    pulse_gain = gain_from_pulse(pulse)
     if gain:
         g, gain_source = float(gain), "given"
-    elif printed:
-        g, gain_source = printed, "calibration pulse"
+    elif pulse_gain:
+        g, gain_source = pulse_gain, "calibration pulse"
     else:
         g, gain_source = DEFAULT_GAIN, "default"
     y_mm = y_mm[lo:hi]
@@ -203,7 +218,7 @@ def _digitize_image(
         layout=choice.layout,
         strip=choice.why,
         lead=lead or choice.lead,
-        speed_source="given" if speed else "default",
+        speed_source=speed_source,
         gain_source=gain_source,
         notes=tuple(notes),
     )
@@ -222,11 +237,12 @@ def digitize(
 
     Args:
         path: the picture, recognised by content.
-        speed: paper speed in mm/s (default 25).
+        speed: paper speed in mm/s (default: as printed on the page when it can be read, else
+            25).
         gain: millimetres per millivolt (default: from the calibration pulse, else 10).
         px_per_mm: the scale in pixels of the *working* image per mm, when there is no grid to
             measure it from (default: from the grid; without a grid, the trace is assumed to
-            span 10 s).
+            span 250 mm, 10 s at 25 mm/s).
         lead: name to give the lead (default: as the layout tells, "II" for a rhythm strip).
         page: a PDF's page to read (0-based); default: the best read of its first pages.
     Returns:

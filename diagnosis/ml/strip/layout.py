@@ -313,9 +313,10 @@ def _merge(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
     return out
 
 
-def choose(rows: list[Row], *, screen: bool) -> Choice:
+def choose(rows: list[Row], *, screen: bool, row_s: float = 10.0) -> Choice:
     """The strip to read, by layout: the rhythm strip (bottom row; the middle of three rhythm
-    strips, lead II on standard printouts), else the longest single-lead piece.
+    strips, lead II on standard printouts), else the longest single-lead piece. ``row_s``: the
+    seconds a full row shows (10 at 25 mm/s, 5 at 50 mm/s).
 
     Rows that fit no known layout give the layout ``"unknown"`` (the caller refuses, once it
     knows the picture holds a trace at all).
@@ -380,7 +381,7 @@ def choose(rows: list[Row], *, screen: bool) -> Choice:
         cols = max(len(r.pieces) for r in rows)
         i = 1
         a, b = max(rows[i].pieces[:1], key=lambda p: p[1] - p[0])
-        seconds = 10.0 / cols
+        seconds = row_s / cols
         name = f"{n}x{cols}"
         note = (
             f"There is no full-width rhythm strip: only {seconds:g} s of one lead were "
