@@ -6,8 +6,9 @@ from "grid" (pink/red lines, dark in green but not in red) -> estimate rotation 
 grid (or the trace) by projection profiles, and perspective (keystone) from how the grid
 spacing changes across the picture, and undo both with one homography -> measure the grid
 period (1 mm and 5 mm lines) in both directions for the scale -> find the
-layout and pick one strip (:mod:`.layout`: the rhythm strip of a 12-lead page, else one
-lead's segment; leads are never joined) -> read the paper speed printed on the page, unless
+layout and pick one strip (:mod:`.layout`: rows whose tall complexes touch are split by
+their ink baselines; the rhythm strip of a 12-lead page, else one lead's segment; leads are
+never joined) -> read the paper speed printed on the page, unless
 given (OCR of the text lines, when Tesseract is installed) -> follow the line column by
 column (keeping the peaks of steep complexes, steep strokes placed by their horizontal
 centre) -> drop the calibration pulse (its height gives the gain) -> convert to millivolts
