@@ -74,7 +74,15 @@ def find_rows(mask: np.ndarray, ppmm: float) -> tuple[np.ndarray, list[Row]]:
     extents = np.array([s[1].stop - s[1].start for s in objs], dtype=np.float64)
     widest = float(extents.max())
     # Text, lead labels and calibration pulses are short; a lead's trace is 2.5 s at least.
-    long_ = [i for i in range(count) if extents[i] >= max(0.2 * widest, 12 * ppmm)]
+    # A trace running off the paper's edge (a deep S wave at the bottom) breaks there: its
+    # pieces that touch the edge count from 8 mm, so that the row keeps its full extent.
+    h = mask.shape[0]
+    edge = [s[0].start == 0 or s[0].stop == h for s in objs]
+    long_ = [
+        i
+        for i in range(count)
+        if extents[i] >= max(0.2 * widest, 12 * ppmm) or (edge[i] and extents[i] >= 8 * ppmm)
+    ]
     if not long_:
         long_ = [int(np.argmax(extents))]
     centres = ndimage.center_of_mass(mask, labels, [i + 1 for i in long_])
