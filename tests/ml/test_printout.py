@@ -196,3 +196,22 @@ def test_a_tall_complex_touching_the_row_above_leaves_the_rows_apart(
     assert d.layout == layout and d.lead == "II"
     assert d.record.signal.size / d.record.fs == pytest.approx(10.0, abs=0.2)
     assert _corr(d, truth)[1] > 0.9
+
+
+def test_a_rhythm_strip_running_off_the_bottom_of_the_page_is_still_read(tmp_path: Path) -> None:
+    """Deep S waves leave the page at its bottom edge (a page cut short in a scan or photo):
+    the strip breaks there, and its pieces touching the edge still make one full-width row,
+    so the rhythm strip is found and read for its 10 s (the old rule refused the layout)."""
+    leads, fs = _leads()
+    t = np.arange(leads["II"].size) / fs
+    deep = leads["II"].copy()
+    for centre in (0.9, 3.3, 5.9, 8.4):
+        deep -= 2.5 * np.exp(-0.5 * ((t - centre) / 0.03) ** 2)
+    img, truth = printout_render.render_printout({**leads, "II": deep}, fs, px_per_mm=6)
+    path = tmp_path / "cut.png"
+    img.crop((0, 0, img.width, img.height - 14 * 6)).save(path)
+    d = strip.digitize(path)
+    assert d.layout == "3x4+1" and d.lead == "II"
+    assert d.record.signal.size / d.record.fs == pytest.approx(10.0, abs=0.2)
+    # The parts below the edge are lost, the rest is lead II.
+    assert _corr(d, truth)[1] > 0.6
