@@ -337,7 +337,8 @@ def main() -> int:
         )
     ci_s, ci_v = o["right_strip_ci95"], o["verdict_agrees_ci95"]
     text = (
-        f"## ECG printouts (layout, strip, scale), {args.split.upper()}\n\n"
+        f"## ECG printouts (layout, strip, scale), {args.split.upper()}"
+        f"{f' {records[0]}-{records[-1]}, held out' if held_out_run else ', development'}\n\n"
         f"`python benchmarks/printout_benchmark.py --split {args.split} --start {args.start} "
         f"--records {args.records} --per-record {args.per_record}`: {held_out}; records "
         f"{', '.join(records)}, {args.per_record} x 10 s each "
