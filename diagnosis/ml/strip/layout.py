@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from diagnosis.ml.errors import InputError
-from diagnosis.ml.strip.trace import NO_TRACE
+from diagnosis.ml.strip.trace import NO_TRACE, ink_runs
 
 HINT_CROP = "Crop the picture to the long strip at the bottom and upload it again."
 HINT_PHOTO = "Take the photo straight on, in even light, with the whole strip in the frame."
@@ -144,7 +144,7 @@ def _split_touching_rows(labels: np.ndarray, count: int, ppmm: float) -> int:
             continue
         comp = labels[s] == i + 1
         bases = np.array(_baselines(comp, ppmm), dtype=np.float64)
-        runs = [(c, _column_runs(comp[:, c])) for c in np.flatnonzero(comp.any(axis=0)).tolist()]
+        runs = [(c, ink_runs(comp[:, c])) for c in np.flatnonzero(comp.any(axis=0)).tolist()]
         while bases.size >= 2:
             owner = _owners(comp.shape, runs, bases, ppmm)
             mids = (bases[:-1] + bases[1:]) / 2
@@ -211,21 +211,6 @@ def _owners(
     return owner
 
 
-def _column_runs(col: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) rows of each vertical run of ink in a column, top to bottom."""
-    rr = np.flatnonzero(col)
-    if rr.size == 0:
-        return []
-    cuts = np.flatnonzero(np.diff(rr) > 1)
-    return list(
-        zip(
-            np.concatenate(([rr[0]], rr[cuts + 1])).tolist(),
-            np.concatenate((rr[cuts], [rr[-1]])).tolist(),
-            strict=True,
-        )
-    )
-
-
 def _tick(labels: np.ndarray, row: Row, x: int, ppmm: float) -> bool:
     """A lead-change tick near column ``x``: one column of the row's ink running straight for
     4 mm or more near the trace's level (a vertical bar; QRS strokes are slanted)."""
@@ -242,13 +227,9 @@ def _tick(labels: np.ndarray, row: Row, x: int, ppmm: float) -> bool:
     base = float(np.median(ys))
     need = 4.0 * ppmm
     for col in sub.T:
-        rr = np.flatnonzero(col)
-        if rr.size < need:
+        if col.sum() < need:
             continue
-        cuts = np.flatnonzero(np.diff(rr) > 1)
-        starts = np.concatenate(([rr[0]], rr[cuts + 1]))
-        ends = np.concatenate((rr[cuts], [rr[-1]]))
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        for a, b in ink_runs(col):
             if b - a + 1 >= need and a - 3 * ppmm <= base <= b + 3 * ppmm:
                 return True
     return False

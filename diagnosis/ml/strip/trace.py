@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from diagnosis.ml import signal as sig
+
 NO_TRACE = "No ECG trace was found in the picture"
 
 
 # --- Trace following ----------------------------------------------------------------------------
 
 
-def _runs(col: np.ndarray) -> list[tuple[int, int]]:
-    rows = np.flatnonzero(col)
-    if rows.size == 0:
-        return []
-    cuts = np.flatnonzero(np.diff(rows) > 1)
-    starts = np.concatenate(([rows[0]], rows[cuts + 1]))
-    ends = np.concatenate((rows[cuts], [rows[-1]]))
-    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+def ink_runs(col: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) indices of each run of ink (nonzero) along a 1-D array, in order."""
+    return [(a, b - 1) for a, b in sig.true_runs(np.asarray(col) != 0)]
 
 
 def _next_run(runs: list[tuple[int, int]], prev: float, last: tuple[int, int]) -> tuple[int, int]:
@@ -41,7 +38,7 @@ def follow(band: np.ndarray, ink: np.ndarray, c0: int, c1: int) -> tuple[np.ndar
     """Row of the trace for each column c0..c1 (NaN where none), pen width, share of columns
     with a single candidate line."""
     width = c1 - c0 + 1
-    runs_per_col = [_runs(band[:, c]) for c in range(c0, c1 + 1)]
+    runs_per_col = [ink_runs(band[:, c]) for c in range(c0, c1 + 1)]
     lengths = [b - a + 1 for rr in runs_per_col if len(rr) == 1 for a, b in rr]
     pen = float(np.percentile(lengths, 25)) if lengths else 1.0
     centre = np.full(width, np.nan)
@@ -139,7 +136,7 @@ def cut_pulse(y_mm: np.ndarray, ppmm_x: float, gain: float | None) -> tuple[int,
         # The baseline: the window's median (the trace's level), else the first millimetre
         # (the pulse's own zero line, when the trace lies well apart from it).
         levels = (float(np.median(seg)), float(np.median(seg[: max(2, int(ppmm_x))])))
-        runs = [(lv, a, b) for lv in levels for a, b in _runs((lv - seg) > least)]
+        runs = [(lv, a, b) for lv in levels for a, b in ink_runs((lv - seg) > least)]
         for level, a, b in runs:
             length_mm = (b - a + 1) / ppmm_x
             plateau = level - seg[a : b + 1]
