@@ -146,7 +146,6 @@ def _split_touching_rows(labels: np.ndarray, count: int, ppmm: float) -> int:
         bases = np.array(_baselines(comp, ppmm), dtype=np.float64)
         runs = [(c, ink_runs(comp[:, c])) for c in np.flatnonzero(comp.any(axis=0)).tolist()]
         while bases.size >= 2:
-            owner = _owners(comp.shape, runs, bases, ppmm)
             mids = (bases[:-1] + bases[1:]) / 2
             two = sum(
                 1
@@ -156,6 +155,7 @@ def _split_touching_rows(labels: np.ndarray, count: int, ppmm: float) -> int:
             if two < 0.5 * len(runs):
                 bases = bases[:0]
                 break
+            owner = _owners(comp.shape, runs, bases, ppmm)
             spans = np.array([(owner == k + 1).any(axis=0).sum() for k in range(bases.size)])
             if spans.min() >= 0.7 * len(runs):
                 break
