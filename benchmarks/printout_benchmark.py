@@ -8,7 +8,8 @@ and the ``printouts`` (``printouts-ds1``, ``printouts-ds2-held-out``) section of
 Which records: the digitizer's rules (issue 18) were developed while looking at renders of
 the first eight DS2 records and of the DS1 records (DS1 118-230 were first the held-out check
 of the previous version), so those runs are development numbers; DS2 records 200-234 were
-never rendered and are the held-out check (``--split ds2 --start 8 --records 14``). The
+never looked at and are the held-out check (``--split ds2 --start 8 --records 14``), run once
+per version. The
 classifier behind the beat and verdict agreement was trained on DS1, but agreement compares
 the printout with the signal path on the same excerpt, not with the labels.
 
@@ -320,15 +321,16 @@ def main() -> int:
     o = summary["overall"]
     if held_out_run:
         held_out = (
-            "DS2 records never rendered while the digitizer was developed (its rules were "
+            "DS2 records never looked at while the digitizer was developed (its rules were "
             "developed on renders of the DS1 records and of the first eight DS2 records): the "
-            "held-out check of this version, run once"
+            "held-out check of this version, run once (the previous version was run on them "
+            "once too, and nothing was chosen from either run)"
         )
     elif args.split == "ds1":
         held_out = (
-            "DS1 records, development data: records 118-230 were the held-out check of the "
-            "previous version, run once, before its last rule (trace pieces cut by the paper's "
-            "edge) was added; see the DS2 held-out section for this version"
+            "DS1 records, development data (the thick-pen rule, strokes merged into one blot "
+            "read between their extremes, was chosen on renders of all 22 DS1 records); see "
+            "the DS2 held-out section for this version"
         )
     else:
         held_out = (
@@ -343,7 +345,8 @@ def main() -> int:
         f"--records {args.records} --per-record {args.per_record}`: {held_out}; records "
         f"{', '.join(records)}, {args.per_record} x 10 s each "
         f"({normal_pages} of the {pages} excerpts normal by the signal path), drawn by "
-        "`tests/ml/printout_render.py` as whole printouts: the record's two real leads printed "
+        "`tests/ml/printout_render.py` as whole printouts: the record's two real leads, each "
+        "centred on its median as an electrocardiograph's high-pass filter centres it, printed "
         "as II and V1, ten synthetic leads (scaled, inverted, mixed copies) in the other slots, "
         "lead II as the rhythm strip; lead-change ticks unless said, header text, calibration "
         "pulses. *Right strip*: the reading correlates >= 0.9 with lead II, is closer to it (SNR) than "

@@ -215,3 +215,14 @@ def test_a_rhythm_strip_running_off_the_bottom_of_the_page_is_still_read(tmp_pat
     assert d.record.signal.size / d.record.fs == pytest.approx(10.0, abs=0.2)
     # The parts below the edge are lost, the rest is lead II.
     assert _corr(d, truth)[1] > 0.6
+
+
+def test_a_thick_pen_s_merged_r_and_s_waves_are_read_from_their_extremes(tmp_path: Path) -> None:
+    """A 0.5 mm pen prints a narrow R wave and its S wave as one blot, whose columns' centres
+    sit halfway between them: the reading takes the peak and the trough from the blot's outer
+    edges and draws the stroke between them straight (the centres alone gave 8 dB here)."""
+    path, truth = _draw(tmp_path, layout="3x4+1", px_per_mm=12, pen_mm=0.5)
+    d = strip.digitize(path)
+    assert d.layout == "3x4+1" and d.lead == "II"
+    snr, corr = _corr(d, truth)
+    assert snr > 11.0 and corr > 0.96, (snr, corr)
