@@ -226,3 +226,27 @@ def test_a_thick_pen_s_merged_r_and_s_waves_are_read_from_their_extremes(tmp_pat
     assert d.layout == "3x4+1" and d.lead == "II"
     snr, corr = _corr(d, truth)
     assert snr > 11.0 and corr > 0.96, (snr, corr)
+
+
+def test_only_strokes_merged_into_one_blot_are_redrawn() -> None:
+    """A peak and a trough whose columns between are one long run are joined straight; a lone
+    peak, and strokes printed apart, keep the reading they had."""
+    from diagnosis.ml.strip.trace import _merged_strokes
+
+    pen = 6.0
+    n = 60
+    top = np.full(n, 100.0)
+    bot = top + pen - 1
+    # A blot: a peak cap at column 20 (top 38) and a trough cap at column 25 (bottom 162),
+    # every column 18-27 one run from the peak's cap to the trough's.
+    cols = np.arange(18, 28)
+    top[18:28], bot[18:28] = 38.0 + 3 * abs(cols - 20), 162.0 - 3 * abs(cols - 25)
+    # A lone peak at column 45, far from any trough.
+    cols = np.arange(42, 49)
+    top[42:49] = 58.0 + 8 * abs(cols - 45)
+    y = (top + bot) / 2
+    long_run = (bot - top + 1) > 2 * pen + 1
+    out = _merged_strokes(y, top, bot, pen, long_run)
+    assert out[20] == pytest.approx(38.0 + pen / 2) and out[25] == pytest.approx(162.0 - pen / 2)
+    assert np.allclose(np.diff(out[20:26]), np.diff(out[20:26])[0])  # straight
+    assert np.array_equal(out[:20], y[:20]) and np.array_equal(out[26:], y[26:])

@@ -113,14 +113,16 @@ def _extremes(edge: np.ndarray, sign: float, k: int, long_run: np.ndarray) -> li
 def _merged_strokes(
     y: np.ndarray, top: np.ndarray, bot: np.ndarray, pen: float, long_run: np.ndarray
 ) -> np.ndarray:
-    """Peaks and troughs placed by the ink's outer edge, and the stroke between a peak and a
-    trough that a thick pen has merged into one blot drawn straight.
+    """The stroke between a peak and a trough that a thick pen has merged into one blot, drawn
+    straight between the two extremes (each half a pen inside the blot's outer edge).
 
     A narrow R wave and its S wave, drawn with a pen as wide as the complex (0.5 mm at
     25 mm/s is 20 ms), print as one blot: every column between them runs from the peak's cap
     to the trough's, and its centre says nothing of the stroke. Only the extremes survive (a
     pen's half width inside the outer edge), and a straight line between them is the best
-    reading. Strokes far enough apart to print separately are left to :func:`follow`.
+    reading. Strokes far enough apart to print separately, and lone peaks, are left as
+    :func:`follow` read them (moving those changed the classifier's reading of thin-pen
+    strips).
     """
     half = pen / 2.0
     k = max(1, int(np.ceil(0.6 * pen)))
@@ -129,8 +131,6 @@ def _merged_strokes(
         + [(c, bot[c] - half, "trough") for c in _extremes(bot, 1.0, k, long_run)]
     )
     out = y.copy()
-    for c, v, _ in ext:
-        out[c] = v
     for (c1, v1, kind1), (c2, v2, kind2) in itertools.pairwise(ext):
         rise = abs(v2 - v1)
         if kind1 == kind2 or not (1 < c2 - c1 <= 2.0 * pen and rise > 2.0 * pen):
