@@ -241,6 +241,11 @@ def test_only_strokes_merged_into_one_blot_are_redrawn() -> None:
     # every column 18-27 one run from the peak's cap to the trough's.
     cols = np.arange(18, 28)
     top[18:28], bot[18:28] = 38.0 + 3 * abs(cols - 20), 162.0 - 3 * abs(cols - 25)
+    # A peak (column 32) and a trough (column 37) printed apart: the columns between hold one
+    # short piece of the stroke each.
+    top[32], bot[32] = 40.0, 60.0
+    top[33:37], bot[33:37] = [55.0, 75.0, 100.0, 120.0], [80.0, 105.0, 125.0, 145.0]
+    top[37], bot[37] = 140.0, 162.0
     # A lone peak at column 45, far from any trough.
     cols = np.arange(42, 49)
     top[42:49] = 58.0 + 8 * abs(cols - 45)
